@@ -1,0 +1,20 @@
+// Package gss is gssnego's platform-neutral GSS-API: the interfaces every
+// backend implements (Provider, Credential, SecContext, Name), the value types
+// they exchange (OID, Flags, Enctype, SecContextInfo) and the one error type,
+// Error, whose sentinels work with errors.Is on every platform.
+//
+// The shape follows golang-auth/go-gssapi v3 (Provider → Name/Credential →
+// SecContext with Continue, Inquire, GetMIC, VerifyMIC, Wrap, Unwrap), so code
+// written against that API reads the same here. gss itself has no cgo and no
+// platform code: the MIT/Heimdal backend lives in gssapi_unix, the SSPI backend
+// in sspi_windows, and a backend makes itself the build's default with
+// RegisterProvider (import github.com/gssnego/gssnego/platform to get the right
+// one for the build).
+//
+// A minimal initiator:
+//
+//	p, err := gss.Default()
+//	target, err := p.ImportName("HTTP@www.example.com", gss.NameHostBasedService)
+//	ctx, err := p.InitSecContext(target, gss.WithMech(gss.MechKRB5), gss.WithFlags(gss.FlagMutual|gss.FlagInteg))
+//	out, err := ctx.Continue(nil) // send out; feed the reply to Continue until !ctx.ContinueNeeded()
+package gss
