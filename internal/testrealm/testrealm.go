@@ -1,0 +1,374 @@
+// Package testrealm stands up a throwaway MIT Kerberos realm for tests: a
+// database in a temp dir, krb5kdc on a free 127.0.0.1 port, a user with a
+// password and TGT, and service keys in a keytab, all configured only through
+// environment variables (KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME,
+// KRB5_KTNAME, KRB5RCACHEDIR), so nothing on the host changes. A realm comes
+// up in about 0.2 s; see ../../../shared/spec/LAB.md for the facts behind it.
+//
+// Without the MIT KDC tools a test skips with the reason, or fails when
+// GSSNEGO_REQUIRE_LAB=1 (see package lab).
+package testrealm
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
+)
+
+// Name is the realm every lab realm uses; each lives on its own port.
+const Name = "GSSNEGO.TEST"
+
+// LabEtypes are the four session-key etypes every suite is run with.
+var LabEtypes = []gss.Enctype{
+	gss.EnctypeAES128SHA1, gss.EnctypeAES256SHA1, gss.EnctypeAES256SHA384, gss.EnctypeRC4HMAC,
+}
+
+// etypeHost names the service host that has keys of one etype only.
+var etypeHost = map[gss.Enctype]string{
+	gss.EnctypeAES128SHA1:   "aes128.gssnego.test",
+	gss.EnctypeAES256SHA1:   "aes256.gssnego.test",
+	gss.EnctypeAES256SHA384: "aes256-sha2.gssnego.test",
+	gss.EnctypeRC4HMAC:      "rc4.gssnego.test",
+}
+
+// Services every realm has keys for in its keytab, besides the etype services.
+const (
+	ServiceHTTP = "HTTP/localhost"
+	ServiceHost = "host/localhost"
+)
+
+// Realm is a running throwaway realm.
+type Realm struct {
+	Name     string // realm name (Name)
+	Dir      string // everything lives here
+	KDCAddr  string // "127.0.0.1:port", UDP and TCP
+	Krb5Conf string // krb5.conf path
+	KDCConf  string // kdc.conf path
+	Keytab   string // "FILE:…" keytab with every service key
+	CCache   string // "FILE:…" cache holding User's TGT
+	User     string // "alice"
+	Password string // User's password
+
+	tools map[string]string
+	mu    sync.Mutex
+	kdc   *exec.Cmd
+}
+
+// Start creates a realm in tb.TempDir(), starts its KDC and gets a TGT for
+// User; tb.Cleanup stops the KDC.
+func Start(tb testing.TB) *Realm {
+	tb.Helper()
+	paths := lab.NeedCommand(tb, "krb5kdc", "kdb5_util", "kadmin.local", "kinit")
+	if paths == nil {
+		return nil
+	}
+	r := &Realm{
+		Name: Name, Dir: tb.TempDir(), User: "alice", Password: "alice-Pa55word",
+		tools: map[string]string{"krb5kdc": paths[0], "kdb5_util": paths[1], "kadmin.local": paths[2], "kinit": paths[3]},
+	}
+	r.Krb5Conf = filepath.Join(r.Dir, "krb5.conf")
+	r.KDCConf = filepath.Join(r.Dir, "kdc.conf")
+	r.Keytab = "FILE:" + filepath.Join(r.Dir, "service.keytab")
+	r.CCache = "FILE:" + filepath.Join(r.Dir, "ccache")
+	if err := os.MkdirAll(filepath.Join(r.Dir, "rcache"), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(r.StopKDC)
+	// Another test binary may grab the same free port between our probe and
+	// the KDC's bind (a second KDC on a used port does not fail): kinit tells.
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if lastErr = r.startOnce(tb); lastErr == nil {
+			return r
+		}
+		r.StopKDC()
+	}
+	tb.Fatalf("testrealm: %v", lastErr)
+	return nil
+}
+
+func (r *Realm) startOnce(tb testing.TB) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	r.KDCAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	if err := r.writeConfigs(); err != nil {
+		return err
+	}
+	db := filepath.Join(r.Dir, "principal")
+	if _, err := os.Stat(db); os.IsNotExist(err) {
+		if _, err := r.run("", r.tools["kdb5_util"], "create", "-s", "-r", r.Name, "-P", "master-Pa55"); err != nil {
+			return err
+		}
+		if err := r.provision(); err != nil {
+			return err
+		}
+	}
+	if err := r.startKDC(); err != nil {
+		return err
+	}
+	return r.kinit(r.Principal(r.User), r.Password, r.CCache)
+}
+
+func (r *Realm) writeConfigs() error {
+	krb5 := fmt.Sprintf(`[libdefaults]
+	default_realm = %[1]s
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	rdns = false
+	dns_canonicalize_hostname = false
+	udp_preference_limit = 1
+	allow_rc4 = true
+	forwardable = true
+	permitted_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128 arcfour-hmac
+	default_tgs_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128 arcfour-hmac
+	default_tkt_enctypes = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128 arcfour-hmac
+[realms]
+	%[1]s = {
+		kdc = %[2]s
+	}
+[domain_realm]
+	.gssnego.test = %[1]s
+	gssnego.test = %[1]s
+	localhost = %[1]s
+`, r.Name, r.KDCAddr)
+	kdc := fmt.Sprintf(`[kdcdefaults]
+	kdc_listen = %[2]s
+	kdc_tcp_listen = %[2]s
+[realms]
+	%[1]s = {
+		database_name = %[3]s/principal
+		key_stash_file = %[3]s/stash
+		acl_file = %[3]s/kadm5.acl
+		max_life = 10h 0m 0s
+		max_renewable_life = 7d 0h 0m 0s
+		supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal arcfour-hmac:normal
+	}
+[logging]
+	kdc = FILE:%[3]s/kdc.log
+`, r.Name, r.KDCAddr, r.Dir)
+	if err := os.WriteFile(r.Krb5Conf, []byte(krb5), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(r.KDCConf, []byte(kdc), 0o644)
+}
+
+// provision adds the user and the services in one kadmin.local run.
+func (r *Realm) provision() error {
+	var script strings.Builder
+	fmt.Fprintf(&script, "addprinc -pw %s %s\n", r.Password, r.User)
+	for _, svc := range []string{ServiceHTTP, ServiceHost} {
+		fmt.Fprintf(&script, "addprinc -randkey %s\nktadd -k %s -norandkey %s\n", svc, r.Keytab, svc)
+	}
+	for _, e := range LabEtypes {
+		script.WriteString(serviceScript(r.EtypeService(e), r.Keytab, e))
+	}
+	_, err := r.run(script.String(), r.tools["kadmin.local"], "-r", r.Name)
+	return err
+}
+
+func serviceScript(principal, keytab string, etypes ...gss.Enctype) string {
+	names := make([]string, len(etypes))
+	keysalts := make([]string, len(etypes))
+	for i, e := range etypes {
+		names[i] = e.String()
+		keysalts[i] = e.String() + ":normal"
+	}
+	return fmt.Sprintf("addprinc -randkey -e %s %s\nsetstr %s session_enctypes %s\nktadd -k %s -norandkey %s\n",
+		strings.Join(keysalts, ","), principal, principal, strings.Join(names, ","), keytab, principal)
+}
+
+func (r *Realm) startKDC() error {
+	cmd := exec.Command(r.tools["krb5kdc"], "-n", "-r", r.Name)
+	cmd.Env = append(os.Environ(), r.Env()...)
+	cmd.Dir = r.Dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logf, err := os.Create(filepath.Join(r.Dir, "krb5kdc.out"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start krb5kdc: %w", err)
+	}
+	r.mu.Lock()
+	r.kdc = cmd
+	r.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", r.KDCAddr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(filepath.Join(r.Dir, "krb5kdc.out"))
+	return fmt.Errorf("krb5kdc did not listen on %s within 10 s: %s", r.KDCAddr, out)
+}
+
+// StopKDC stops the KDC (for "KDC down" tests); Start's cleanup calls it too.
+func (r *Realm) StopKDC() {
+	r.mu.Lock()
+	cmd := r.kdc
+	r.kdc = nil
+	r.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// Env returns the environment variables that point Kerberos at this realm,
+// as "KEY=value" strings to append to os.Environ() for a subprocess.
+func (r *Realm) Env() []string {
+	return []string{
+		"KRB5_CONFIG=" + r.Krb5Conf,
+		"KRB5_KDC_PROFILE=" + r.KDCConf,
+		"KRB5CCNAME=" + r.CCache,
+		"KRB5_KTNAME=" + r.Keytab,
+		"KRB5RCACHEDIR=" + filepath.Join(r.Dir, "rcache"),
+		"KRB5_CLIENT_KTNAME=FILE:" + filepath.Join(r.Dir, "client.keytab"),
+	}
+}
+
+// Setenv points this process at the realm for the rest of the test.
+func (r *Realm) Setenv(tb testing.TB) {
+	tb.Helper()
+	for _, kv := range r.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		tb.Setenv(k, v)
+	}
+}
+
+// Principal qualifies name with the realm.
+func (r *Realm) Principal(name string) string { return name + "@" + r.Name }
+
+// EtypeService is the service principal (without realm) whose keys and
+// session keys are all of etype e, one of LabEtypes.
+func (r *Realm) EtypeService(e gss.Enctype) string {
+	h, ok := etypeHost[e]
+	if !ok {
+		panic(fmt.Sprintf("testrealm: no lab service for %v", e))
+	}
+	return "HTTP/" + h
+}
+
+// Kinit gets a TGT for principal into ccache.
+func (r *Realm) Kinit(tb testing.TB, principal, password, ccache string) {
+	tb.Helper()
+	if err := r.kinit(principal, password, ccache); err != nil {
+		tb.Fatalf("testrealm: %v", err)
+	}
+}
+
+func (r *Realm) kinit(principal, password, ccache string) error {
+	_, err := r.run(password+"\n", r.tools["kinit"], "-c", ccache, principal)
+	return err
+}
+
+// AddUser adds a user principal with a password.
+func (r *Realm) AddUser(tb testing.TB, name, password string) {
+	tb.Helper()
+	r.kadmin(tb, fmt.Sprintf("addprinc -pw %s %s\n", password, name))
+}
+
+// AddService adds principal with random keys of the given etypes (session
+// keys limited to them too) and exports the keys to Keytab.
+func (r *Realm) AddService(tb testing.TB, principal string, etypes ...gss.Enctype) {
+	tb.Helper()
+	if len(etypes) == 0 {
+		etypes = []gss.Enctype{gss.EnctypeAES256SHA1, gss.EnctypeAES128SHA1}
+	}
+	r.kadmin(tb, serviceScript(principal, r.Keytab, etypes...))
+}
+
+func (r *Realm) kadmin(tb testing.TB, script string) {
+	tb.Helper()
+	if _, err := r.run(script, r.tools["kadmin.local"], "-r", r.Name); err != nil {
+		tb.Fatalf("testrealm: %v", err)
+	}
+}
+
+// RestrictEnctypes writes a copy of krb5.conf whose permitted and default
+// enctypes are only etypes and returns its path. An acceptor run with it
+// chooses its RFC 4537 subkey among those etypes (otherwise the subkey is
+// aes256-sha1 whatever the ticket's session key was).
+func (r *Realm) RestrictEnctypes(tb testing.TB, etypes ...gss.Enctype) string {
+	tb.Helper()
+	names := make([]string, len(etypes))
+	for i, e := range etypes {
+		names[i] = e.String()
+	}
+	list := strings.Join(names, " ")
+	conf, err := os.ReadFile(r.Krb5Conf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(conf), "\n") {
+		key := strings.TrimSpace(strings.SplitN(line, "=", 2)[0])
+		switch key {
+		case "permitted_enctypes", "default_tgs_enctypes", "default_tkt_enctypes":
+			line = "\t" + key + " = " + list
+		}
+		out = append(out, line)
+	}
+	path := filepath.Join(r.Dir, "krb5-"+strings.Join(names, "+")+".conf")
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func (r *Realm) run(stdin, bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), r.Env()...)
+	cmd.Dir = r.Dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("%s %s: %v: %s", filepath.Base(bin), strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// freePort finds a port free for both TCP and UDP on 127.0.0.1.
+func freePort() (int, error) {
+	for i := 0; i < 20; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err != nil {
+			continue
+		}
+		u.Close()
+		return port, nil
+	}
+	return 0, fmt.Errorf("no free port for the KDC")
+}

@@ -1,0 +1,66 @@
+package testrealm
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
+)
+
+// TestRealmIssuesTickets checks the realm end to end with MIT's own tools:
+// alice has a TGT and a service ticket of each lab etype can be fetched.
+func TestRealmIssuesTickets(t *testing.T) {
+	r := Start(t)
+	kvno := lab.NeedCommand(t, "kvno", "klist")
+	for _, e := range LabEtypes {
+		cmd := exec.Command(kvno[0], r.Principal(r.EtypeService(e)))
+		cmd.Env = append(os.Environ(), r.Env()...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "kvno %s: %s", r.EtypeService(e), out)
+	}
+	cmd := exec.Command(kvno[1], "-e")
+	cmd.Env = append(os.Environ(), r.Env()...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	listing := string(out)
+	assert.Contains(t, listing, "krbtgt/"+Name+"@"+Name)
+	for _, e := range LabEtypes {
+		line := lineWith(listing, r.EtypeService(e))
+		// klist -e prints "Etype (skey, tkt): <session>, <ticket>".
+		assert.Contains(t, line+nextLine(listing, r.EtypeService(e)), e.String(), "service %s", r.EtypeService(e))
+	}
+}
+
+func TestRestrictEnctypesRewritesConfig(t *testing.T) {
+	r := Start(t)
+	p := r.RestrictEnctypes(t, gss.EnctypeRC4HMAC)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "permitted_enctypes = arcfour-hmac\n")
+	assert.NotContains(t, string(b), "permitted_enctypes = aes")
+}
+
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+func nextLine(s, sub string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, sub) && i+1 < len(lines) {
+			return lines[i+1]
+		}
+	}
+	return ""
+}
