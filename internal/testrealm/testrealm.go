@@ -69,36 +69,62 @@ type Realm struct {
 // User; tb.Cleanup stops the KDC.
 func Start(tb testing.TB) *Realm {
 	tb.Helper()
-	paths := lab.NeedCommand(tb, "krb5kdc", "kdb5_util", "kadmin.local", "kinit")
-	if paths == nil {
+	if _, err := tools(); err != nil {
+		lab.Unavailable(tb, "%v (install it with ci/install-deps.sh)", err)
 		return nil
 	}
+	r, err := Launch(tb.TempDir())
+	if r != nil {
+		tb.Cleanup(r.StopKDC)
+	}
+	if err != nil {
+		tb.Fatalf("testrealm: %v", err)
+	}
+	return r
+}
+
+// Launch is Start for code outside a test (the Wine runner, the demo): it
+// creates the realm in dir and starts the KDC; the caller must StopKDC.
+func Launch(dir string) (*Realm, error) {
+	t, err := tools()
+	if err != nil {
+		return nil, err
+	}
 	r := &Realm{
-		Name: Name, Dir: tb.TempDir(), User: "alice", Password: "alice-Pa55word",
-		tools: map[string]string{"krb5kdc": paths[0], "kdb5_util": paths[1], "kadmin.local": paths[2], "kinit": paths[3]},
+		Name: Name, Dir: dir, User: "alice", Password: "alice-Pa55word", tools: t,
 	}
 	r.Krb5Conf = filepath.Join(r.Dir, "krb5.conf")
 	r.KDCConf = filepath.Join(r.Dir, "kdc.conf")
 	r.Keytab = "FILE:" + filepath.Join(r.Dir, "service.keytab")
 	r.CCache = "FILE:" + filepath.Join(r.Dir, "ccache")
 	if err := os.MkdirAll(filepath.Join(r.Dir, "rcache"), 0o700); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	tb.Cleanup(r.StopKDC)
-	// Another test binary may grab the same free port between our probe and
-	// the KDC's bind (a second KDC on a used port does not fail): kinit tells.
+	// Another process may grab the same free port between our probe and the
+	// KDC's bind (a second KDC on a used port does not fail): kinit tells.
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		if lastErr = r.startOnce(tb); lastErr == nil {
-			return r
+		if lastErr = r.startOnce(); lastErr == nil {
+			return r, nil
 		}
 		r.StopKDC()
 	}
-	tb.Fatalf("testrealm: %v", lastErr)
-	return nil
+	return r, lastErr
 }
 
-func (r *Realm) startOnce(tb testing.TB) error {
+func tools() (map[string]string, error) {
+	t := map[string]string{}
+	for _, n := range []string{"krb5kdc", "kdb5_util", "kadmin.local", "kinit"} {
+		p, err := lab.LookPath(n)
+		if err != nil {
+			return nil, err
+		}
+		t[n] = p
+	}
+	return t, nil
+}
+
+func (r *Realm) startOnce() error {
 	port, err := freePort()
 	if err != nil {
 		return err

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's test command: installs what is missing, then runs every test
+# with the lab required (a missing KDC, peer or tool fails instead of skipping).
+# Usage: ci/test.sh            everything
+#        FUZZTIME=5s ci/test.sh  shorter fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+export GSSNEGO_REQUIRE_LAB=1
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "install dependencies"
+ci/install-deps.sh base
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
+
+step "go vet (linux, heimdal, windows)"
+go vet ./...
+go vet -tags heimdal ./...
+GOOS=windows go vet ./...
+
+step "cross builds"
+GOOS=windows GOARCH=amd64 go build ./...
+GOOS=windows GOARCH=arm64 go build ./...
+
+step "tests, MIT build, -race"
+go test -race -count=1 ./...
+
+step "tests, Heimdal build, -race"
+go test -race -count=1 -tags heimdal ./...
+
+step "leak check of the cgo package"
+if [ -x gssapi_unix/leakcheck.sh ]; then gssapi_unix/leakcheck.sh; else echo "no leak check yet"; fi
+
+step "fuzzing"
+ci/fuzz.sh
+
+echo
+echo "ci/test.sh: all steps passed"
