@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -339,11 +340,34 @@ func (r *Realm) kadmin(tb testing.TB, script string) {
 // RestrictEnctypes writes a copy of krb5.conf whose permitted and default
 // enctypes are only etypes and returns its path. An acceptor run with it
 // chooses its RFC 4537 subkey among those etypes (otherwise the subkey is
-// aes256-sha1 whatever the ticket's session key was).
+// aes256-sha1 whatever the ticket's session key was). The TGT in CCache is
+// AES, so an initiator in the same process needs PreferEnctypes instead.
 func (r *Realm) RestrictEnctypes(tb testing.TB, etypes ...gss.Enctype) string {
 	tb.Helper()
-	names := make([]string, len(etypes))
-	for i, e := range etypes {
+	return r.rewriteEnctypes(tb, "only", etypes, nil)
+}
+
+// PreferEnctypes writes a copy of krb5.conf listing etypes first and the
+// other lab etypes after them, and returns its path. An MIT initiator whose
+// first preference equals the ticket's session key sends no RFC 4537 list,
+// so the acceptor keeps that key: this is how one process gets a genuine
+// RC4 context while still using its AES TGT.
+func (r *Realm) PreferEnctypes(tb testing.TB, etypes ...gss.Enctype) string {
+	tb.Helper()
+	var rest []gss.Enctype
+	for _, e := range append([]gss.Enctype{gss.EnctypeAES256SHA1, gss.EnctypeAES128SHA1, gss.EnctypeAES256SHA384, gss.EnctypeAES128SHA256}, gss.EnctypeRC4HMAC) {
+		if !slices.Contains(etypes, e) {
+			rest = append(rest, e)
+		}
+	}
+	return r.rewriteEnctypes(tb, "prefer", etypes, rest)
+}
+
+func (r *Realm) rewriteEnctypes(tb testing.TB, mode string, first, rest []gss.Enctype) string {
+	tb.Helper()
+	all := append(slices.Clone(first), rest...)
+	names := make([]string, len(all))
+	for i, e := range all {
 		names[i] = e.String()
 	}
 	list := strings.Join(names, " ")
@@ -360,7 +384,7 @@ func (r *Realm) RestrictEnctypes(tb testing.TB, etypes ...gss.Enctype) string {
 		}
 		out = append(out, line)
 	}
-	path := filepath.Join(r.Dir, "krb5-"+strings.Join(names, "+")+".conf")
+	path := filepath.Join(r.Dir, "krb5-"+mode+"-"+strings.Join(names[:len(first)], "+")+".conf")
 	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
 		tb.Fatal(err)
 	}
