@@ -26,7 +26,13 @@ func newError(op string, major, minor C.OM_uint32, mech gss.OID) error {
 func statusText(major, minor C.OM_uint32) string {
 	var msgs []string
 	if major != 0 {
-		msgs = append(msgs, displayStatus(major, true)...)
+		for _, m := range displayStatus(major, true) {
+			// Heimdal has no text for a bare supplementary status.
+			if gss.Status(major).Routine() == 0 && m == "unknown routine error" {
+				continue
+			}
+			msgs = append(msgs, m)
+		}
 	}
 	if minor != 0 {
 		msgs = append(msgs, displayStatus(minor, false)...)
