@@ -265,8 +265,8 @@ func (t *Transcript) Evaluate() Verdict {
 }
 
 // ntlmHasMIC reports whether an NTLM AUTHENTICATE carries its own MIC
-// (MsvAvFlags bit 0x2). mechtoken does not decode NTLMSSP yet.
+// (MsvAvFlags 0x2 in the NTLMv2 response), which makes the mechListMIC
+// mandatory under MS-SPNG <8>.
 func ntlmHasMIC(info mechtoken.Info) bool {
-	_ = info
-	return false
+	return info.Kind == mechtoken.KindNTLMAuthenticate && info.NTLM.HasMIC()
 }
