@@ -362,4 +362,3 @@ func TestIncrementalDue(t *testing.T) {
 	}
 	assert.Equal(t, ResultOK, tr.Verdict.Result, tr.Verdict.Reason)
 }
-
