@@ -253,13 +253,19 @@ func (c *Client) reply(t *Token, first bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RFC 4178 §5: whoever sends the last mechanism token sends the first
+	// MIC. If that was the acceptor and its due MIC is missing, fail now
+	// rather than send ours and let the acceptor complete.
+	if out == nil && t.ResponseToken != nil && rule != "" && !c.micReceived {
+		return nil, engineErr(ErrMICMissing, rule, "acceptor sent its last token without its mechListMIC", nil)
+	}
 	mic, err := c.ownMIC()
 	if err != nil {
 		return nil, err
 	}
 	if c.needPeerMIC() {
 		if t.NegState == NegStateAcceptCompleted {
-			return nil, engineErr(ErrMICMissing, c.micRuleOr(rule), "acceptor completed without its mechListMIC", nil)
+			return nil, engineErr(ErrMICMissing, c.micRuleOr(rule), "acceptor sent its last token without its mechListMIC", nil)
 		}
 		return (&Token{Kind: KindResp, NegState: NegStateAcceptIncomplete, ResponseToken: out, MechListMIC: mic}).Marshal()
 	}

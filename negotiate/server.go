@@ -181,8 +181,13 @@ func (s *Server) absorb(t *Token, first bool) ([]byte, error) {
 		}
 		return (&Token{Kind: KindResp, NegState: NegStateAcceptIncomplete, SupportedMech: supported, ResponseToken: out}).Marshal()
 	}
-	if _, err := s.micDecision(); err != nil {
+	rule, err := s.micDecision()
+	if err != nil {
 		return nil, err
+	}
+	// The initiator sent the last mechanism token, so it owed the first MIC.
+	if out == nil && t.ResponseToken != nil && rule != "" && !s.micReceived {
+		return nil, engineErr(ErrMICMissing, rule, "initiator sent its last token without its mechListMIC", nil)
 	}
 	mic, err := s.ownMIC()
 	if err != nil {
