@@ -1,0 +1,43 @@
+//go:build !windows && cgo
+
+package gssapi_unix
+
+/*
+#include "gss_shim.h"
+*/
+import "C"
+
+import (
+	"runtime"
+
+	"github.com/gssnego/gssnego/gss"
+)
+
+// cLoopGetMIC runs gss_get_mic n times on c's context in one C call: the
+// reference the Go binding's benchmarks are compared with.
+func cLoopGetMIC(c *SecContext, msg []byte, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var pn runtime.Pinner
+	defer pn.Unpin()
+	p, l := pinBytes(&pn, msg)
+	if major := C.gn_bench_get_mic(c.res.h, p, l, C.long(n)); isError(major) {
+		return gss.NewError("gn_bench_get_mic", gss.Status(major), 0, c.mech, "")
+	}
+	return nil
+}
+
+// cLoopWrapUnwrap wraps on a and unwraps on b n times in one C call.
+func cLoopWrapUnwrap(a, b *SecContext, msg []byte, n int) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var pn runtime.Pinner
+	defer pn.Unpin()
+	p, l := pinBytes(&pn, msg)
+	if major := C.gn_bench_wrap_unwrap(a.res.h, b.res.h, p, l, C.long(n)); isError(major) {
+		return gss.NewError("gn_bench_wrap_unwrap", gss.Status(major), 0, a.mech, "")
+	}
+	return nil
+}

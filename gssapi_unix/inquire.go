@@ -1,0 +1,94 @@
+//go:build !windows && cgo
+
+package gssapi_unix
+
+/*
+#include "gss_shim.h"
+*/
+import "C"
+
+import (
+	"runtime"
+
+	"github.com/gssnego/gssnego/gss"
+)
+
+// Inquire describes the context. Before the library has a context (an
+// initiator before its first Continue) and while a handshake is incomplete
+// and the mechanism will not say more, it reports what this side knows. Names
+// are not asked for on NTLM contexts (gss-ntlmssp 1.2.0 crashes). The
+// session-key enctype is that of the key protecting per-message tokens: the
+// RFC 4121 acceptor subkey when the acceptor sent one, else the initiator's
+// subkey; see the package documentation for how each library reports it.
+func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
+	const op = "gss_inquire_context"
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	info := &gss.SecContextInfo{
+		Mech: c.mech, Flags: c.flags, LocallyInitiated: c.initiator,
+		Established: c.established, ExpiresAt: c.expires,
+	}
+	if c.closed {
+		return nil, errClosed(op)
+	}
+	h := c.res.h
+	if h == nil {
+		info.SessionKeyNote = "no security context yet"
+		return info, nil
+	}
+	var minor, life, flags C.OM_uint32
+	var src, targ C.gss_name_t
+	var mech C.gss_OID
+	var local, open C.int
+	major := C.gn_inquire_context(&minor, h, 0, &src, &targ, &life, &mech, &flags, &local, &open)
+	if isError(major) {
+		if !c.established {
+			info.SessionKeyNote = "handshake not complete"
+			return info, nil
+		}
+		return nil, newError(op, major, minor, c.mech)
+	}
+	if m := goOID(mech); m != "" {
+		info.Mech = m
+	}
+	info.Flags, info.LocallyInitiated, info.Established = gss.Flags(flags), local != 0, open != 0
+	if info.Established {
+		info.ExpiresAt = expiry(life)
+	}
+	if info.Mech != gss.MechNTLMSSP {
+		major = C.gn_inquire_context(&minor, h, 1, &src, &targ, nil, nil, nil, nil, nil)
+		if !isError(major) {
+			info.InitiatorName = takeName(src)
+			info.AcceptorName = takeName(targ)
+		}
+	}
+	switch {
+	case !info.Established:
+		info.SessionKeyNote = "handshake not complete"
+	case !info.Mech.IsKerberos():
+		info.SessionKeyNote = "not a Kerberos mechanism (" + info.Mech.MechName() + ")"
+	default:
+		var etype C.int32_t
+		var note *C.char
+		major = C.gn_session_enctype(&minor, h, &etype, &note)
+		info.SessionKeyEnctype = gss.Enctype(etype)
+		if note != nil {
+			info.SessionKeyNote = C.GoString(note)
+		}
+		if isError(major) {
+			info.SessionKeyNote += ": " + statusText(major, minor)
+		}
+	}
+	runtime.KeepAlive(c)
+	return info, nil
+}
+
+// takeName displays and releases a name returned by the library.
+func takeName(h C.gss_name_t) string {
+	if h == nil {
+		return ""
+	}
+	s, _, _ := displayName(h)
+	releaseName(h)
+	return s
+}

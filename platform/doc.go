@@ -1,0 +1,13 @@
+// Package platform links the GSS backend for the build's operating system
+// and makes it gss.Default(): gssapi_unix (MIT, or Heimdal with -tags
+// heimdal) on Unix; on Windows the SSPI backend (a later issue: for now no
+// backend is linked there and Provider returns gss.ErrNoProvider).
+//
+//	import "github.com/gssnego/gssnego/platform"
+//	p, err := platform.Provider()
+package platform
+
+import "github.com/gssnego/gssnego/gss"
+
+// Provider returns the build's backend, gss.Default().
+func Provider() (gss.Provider, error) { return gss.Default() }

@@ -1,0 +1,5 @@
+//go:build windows
+
+package platform
+
+// The SSPI backend (sspi_windows) will be imported here.
