@@ -11,6 +11,10 @@ for g in "${groups[@]}"; do
     base) # MIT build + KDC, Heimdal build, an independent MIT peer, NTLM mech, leak check
       pkgs+=(gcc pkg-config libkrb5-dev krb5-kdc krb5-admin-server krb5-user
              heimdal-multidev python3-gssapi gss-ntlmssp valgrind) ;;
+    samba) # a real Samba AD DC and its SPNEGO helper (internal/sambadc); samba-ad-provision is only a Recommends but provisioning needs it
+      pkgs+=(samba samba-ad-dc samba-ad-provision winbind smbclient ldap-utils krb5-user) ;;
+    apache) # Apache httpd + mod_auth_gssapi as an HTTP Negotiate peer (internal/apache); not the apache2 metapackage (a system service)
+      pkgs+=(apache2-bin libapache2-mod-auth-gssapi curl) ;;
     *) echo "install-deps.sh: unknown group $g" >&2; exit 2 ;;
   esac
 done
