@@ -375,12 +375,16 @@ func (r *Realm) rewriteEnctypes(tb testing.TB, mode string, first, rest []gss.En
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Heimdal reads default_etypes, with its own name for RC4, instead.
+	heimdal := strings.ReplaceAll(list, "arcfour-hmac", "arcfour-hmac-md5")
 	var out []string
 	for _, line := range strings.Split(string(conf), "\n") {
 		key := strings.TrimSpace(strings.SplitN(line, "=", 2)[0])
 		switch key {
 		case "permitted_enctypes", "default_tgs_enctypes", "default_tkt_enctypes":
 			line = "\t" + key + " = " + list
+		case "[libdefaults]":
+			line += "\n\tdefault_etypes = " + heimdal
 		}
 		out = append(out, line)
 	}
