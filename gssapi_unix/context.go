@@ -215,6 +215,13 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 		return tok, newError(op, major, minor, c.mech)
 	}
 	c.flags = gss.Flags(flags)
+	if !c.initiator && len(tok) == 0 && gss.Status(major)&gss.StatusContinueNeeded != 0 {
+		// An acceptor that wants another token must send one for the
+		// initiator to answer. MIT 1.20 answers an AP-REP this way.
+		return nil, gss.NewError(op, gss.StatusDefectiveToken|gss.Status(major), uint32(minor), c.mech,
+			joinText("gssapi_unix: acceptor asked for another token but produced none to send (wrong token for an acceptor?)",
+				statusTextMech(0, minor, c.mech)))
+	}
 	if gss.Status(major)&gss.StatusContinueNeeded == 0 {
 		c.established = true
 		c.expires = expiry(rec)

@@ -50,7 +50,7 @@ func acquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, cfg 
 			return nil, errUsage(op, gss.StatusFailure, "a password cannot be combined with a ccache, keytab or replay cache")
 		}
 	case cfg.CCache != "" || cfg.Keytab != "" || cfg.ClientKeytab != "" || cfg.ReplayCache != "":
-		op = "gss_acquire_cred_from"
+		op = credStoreOp
 	}
 	set, err := cOIDSet(op, mechs)
 	if err != nil {
@@ -72,7 +72,7 @@ func acquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, cfg 
 			major = C.gn_acquire_cred_password(&minor, nh, pw, n, life, set, u, &h, &rec)
 			C.memset(unsafe.Pointer(pw), 0, n)
 			C.free(unsafe.Pointer(pw))
-		case "gss_acquire_cred_from":
+		case credStoreOp:
 			strs := []*C.char{cstr(cfg.CCache), cstr(cfg.Keytab), cstr(cfg.ClientKeytab), cstr(cfg.ReplayCache)}
 			var unsupported *C.char
 			major = C.gn_acquire_cred_store(&minor, nh, life, set, u, strs[0], strs[1], strs[2], strs[3], &h, &rec, &unsupported)
@@ -86,7 +86,11 @@ func acquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, cfg 
 			major = C.gn_acquire_cred(&minor, nh, life, set, u, &h, &rec)
 		}
 		if isError(major) {
-			return newError(op, major, minor, "")
+			var mech gss.OID
+			if len(mechs) == 1 {
+				mech = mechs[0]
+			}
+			return newError(op, major, minor, mech)
 		}
 		return nil
 	})

@@ -341,31 +341,30 @@ OM_uint32 gn_wrap_size_limit(OM_uint32 *minor, gss_ctx_id_t ctx, int conf,
 
 OM_uint32 gn_wrap_iov(OM_uint32 *minor, gss_ctx_id_t ctx, int conf, void *data,
                       size_t len, int *conf_state, gn_out *header,
-                      gn_out *padding, gn_out *trailer) {
-	gss_iov_buffer_desc iov[4];
+                      gn_out *padding) {
+	gss_iov_buffer_desc iov[3];
 	OM_uint32 major;
 	memset(iov, 0, sizeof(iov));
+	// No TRAILER buffer: the mechanism then puts everything after the data
+	// into the header (RFC 4121 with a right-rotation count), which is the
+	// SSPI layout: one token buffer, the data encrypted in place.
 	iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE;
 	iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
 	iov[1].buffer.value = data;
 	iov[1].buffer.length = len;
 	iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING | GSS_IOV_BUFFER_FLAG_ALLOCATE;
-	iov[3].type = GSS_IOV_BUFFER_TYPE_TRAILER | GSS_IOV_BUFFER_FLAG_ALLOCATE;
-	major = gss_wrap_iov(minor, ctx, conf, GSS_C_QOP_DEFAULT, conf_state, iov, 4);
-	// The library allocated the buffers it marked ALLOCATED; hand them over
-	// as gss buffers (gss_release_buffer frees what gss allocated).
+	major = gss_wrap_iov(minor, ctx, conf, GSS_C_QOP_DEFAULT, conf_state, iov, 3);
+	// The library allocated the buffers flagged ALLOCATE; gss_release_buffer
+	// frees what it allocated.
 	header->buf = iov[0].buffer;
 	padding->buf = iov[2].buffer;
-	trailer->buf = iov[3].buffer;
 	if (GSS_ERROR(major)) {
 		gn_out_release(header);
 		gn_out_release(padding);
-		gn_out_release(trailer);
 		return major;
 	}
 	fill_out(header);
 	fill_out(padding);
-	fill_out(trailer);
 	return major;
 }
 

@@ -117,13 +117,13 @@ OM_uint32 gn_unwrap(OM_uint32 *minor, gss_ctx_id_t ctx, const void *tok,
 OM_uint32 gn_wrap_size_limit(OM_uint32 *minor, gss_ctx_id_t ctx, int conf,
                              OM_uint32 max_token, OM_uint32 *max_input);
 
-// IOV wrap in the Windows layout: out_header gets the mechanism header and
-// the data is encrypted in place (data must be writable, C memory or pinned);
-// padding and trailer are requested too and appended to the header when the
-// mechanism produces them (RFC 4121 puts everything in the header).
+// IOV wrap in the SSPI layout: header gets the whole token (RFC 4121 with
+// rotation, no separate trailer) and the data is encrypted in place (data
+// must be C memory or pinned); padding is what the mechanism appends to the
+// data (RC4 only).
 OM_uint32 gn_wrap_iov(OM_uint32 *minor, gss_ctx_id_t ctx, int conf, void *data,
                       size_t len, int *conf_state, gn_out *header,
-                      gn_out *padding, gn_out *trailer);
+                      gn_out *padding);
 OM_uint32 gn_unwrap_iov(OM_uint32 *minor, gss_ctx_id_t ctx, const void *header,
                         size_t hlen, void *data, size_t len, int *conf_state);
 

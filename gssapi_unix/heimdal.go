@@ -11,3 +11,7 @@ const implementation = "Heimdal"
 
 // sessionKeySource says how Inquire learns the per-message key's enctype.
 const sessionKeySource = "GSS_KRB5_GET_SUBKEY_X"
+
+// credStoreOp names the call that acquires credentials from an explicit
+// ccache, keytab, client keytab or replay cache.
+const credStoreOp = "gss_krb5_import_cred"

@@ -30,6 +30,15 @@ static OM_uint32 import_cred(OM_uint32 *minor, gss_name_t name,
 	}
 	if (ccache != NULL) {
 		ret = krb5_cc_resolve(kctx, ccache, &id);
+		if (ret == 0) {
+			// Resolving does not open the cache: check it holds a principal,
+			// so that a missing cache is GSS_S_NO_CRED as with MIT.
+			ret = krb5_cc_get_principal(kctx, id, &princ);
+			if (princ != NULL) {
+				krb5_free_principal(kctx, princ);
+				princ = NULL;
+			}
+		}
 		if (ret) {
 			*minor = ret;
 			major = GSS_S_NO_CRED;

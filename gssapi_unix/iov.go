@@ -14,11 +14,12 @@ import (
 )
 
 // WrapIOV wraps msg with gss_wrap_iov and returns it split the way Windows
-// EncryptMessage lays out a Kerberos message: a token (the mechanism header
-// plus any padding and trailer the mechanism produced) and the data, the
-// same length as msg (encrypted when confState is true). Windows peers that
-// use SECBUFFER_TOKEN + SECBUFFER_DATA (the MSDN "SSPI with Windows Sockets"
-// sample) send token and data separately; UnwrapIOV reverses it.
+// EncryptMessage lays out a Kerberos message: a token (the RFC 4121 header
+// with the encrypted header copy and checksum rotated into it, no separate
+// trailer) and the data, encrypted in place when confState is true. Windows
+// peers that use SECBUFFER_TOKEN + SECBUFFER_DATA (the MSDN "SSPI with
+// Windows Sockets" sample) send the two separately; UnwrapIOV reverses it.
+// For RC4 (RFC 4757) contexts the mechanism's padding is appended to data.
 func (c *SecContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confState bool, err error) {
 	const op = "gss_wrap_iov"
 	c.mu.Lock()
@@ -33,12 +34,11 @@ func (c *SecContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confSta
 	p, n := pinBytes(&pn, data)
 	var minor C.OM_uint32
 	var state C.int
-	var hdr, pad, trl C.gn_out
-	major := C.gn_wrap_iov(&minor, h, cBool(conf), p, n, &state, &hdr, &pad, &trl)
+	var hdr, pad C.gn_out
+	major := C.gn_wrap_iov(&minor, h, cBool(conf), p, n, &state, &hdr, &pad)
 	runtime.KeepAlive(c)
 	token = takeOut(&hdr)
-	token = append(token, takeOut(&pad)...)
-	token = append(token, takeOut(&trl)...)
+	data = append(data, takeOut(&pad)...)
 	if isError(major) {
 		return nil, nil, false, newError(op, major, minor, c.mech)
 	}

@@ -10,3 +10,7 @@ const implementation = "MIT"
 
 // sessionKeySource says how Inquire learns the per-message key's enctype.
 const sessionKeySource = "GSS_C_INQ_SSPI_SESSION_KEY"
+
+// credStoreOp names the call that acquires credentials from an explicit
+// ccache, keytab, client keytab or replay cache.
+const credStoreOp = "gss_acquire_cred_from"

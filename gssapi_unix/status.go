@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"strings"
+	"syscall"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -19,14 +20,17 @@ func isError(major C.OM_uint32) bool { return gss.Status(major).IsError() }
 // newError builds the gss.Error for a failed call, with the library's own
 // text for both the major and the minor status.
 func newError(op string, major, minor C.OM_uint32, mech gss.OID) error {
-	return gss.NewError(op, gss.Status(major), uint32(minor), mech, statusText(major, minor))
+	return gss.NewError(op, gss.Status(major), uint32(minor), mech, statusTextMech(major, minor, mech))
 }
 
 // statusText joins gss_display_status's messages for major and minor.
-func statusText(major, minor C.OM_uint32) string {
+func statusText(major, minor C.OM_uint32) string { return statusTextMech(major, minor, "") }
+
+// statusTextMech is statusText with the mechanism the minor code belongs to.
+func statusTextMech(major, minor C.OM_uint32, mech gss.OID) string {
 	var msgs []string
 	if major != 0 {
-		for _, m := range displayStatus(major, true) {
+		for _, m := range displayStatus(major, true, "") {
 			// Heimdal has no text for a bare supplementary status.
 			if gss.Status(major).Routine() == 0 && m == "unknown routine error" {
 				continue
@@ -35,7 +39,18 @@ func statusText(major, minor C.OM_uint32) string {
 		}
 	}
 	if minor != 0 {
-		msgs = append(msgs, displayStatus(minor, false)...)
+		for _, m := range displayStatus(minor, false, mech) {
+			// MIT maps a mechanism's minor 0 to a non-zero code whose text
+			// is "Success": it carries no information.
+			switch {
+			case m == "Success":
+			case strings.HasPrefix(m, "unknown mech-code") && minor < 4096:
+				// Heimdal has no text for an errno passed up as a minor code.
+				msgs = append(msgs, syscall.Errno(minor).Error())
+			default:
+				msgs = append(msgs, m)
+			}
+		}
 	}
 	return strings.Join(msgs, ": ")
 }
@@ -44,7 +59,7 @@ func statusText(major, minor C.OM_uint32) string {
 // minor code is displayed without a mechanism: both mechglues keep enough
 // state (MIT maps minor codes per mechanism, Heimdal remembers the last
 // error per thread) to find the right table.
-func displayStatus(code C.OM_uint32, gssCode bool) []string {
+func displayStatus(code C.OM_uint32, gssCode bool, mech gss.OID) []string {
 	var msgs []string
 	var msgCtx C.OM_uint32
 	kind := C.int(0)
@@ -54,7 +69,7 @@ func displayStatus(code C.OM_uint32, gssCode bool) []string {
 	for i := 0; i < 8; i++ {
 		var minor C.OM_uint32
 		var out C.gn_out
-		major := C.gn_display_status(&minor, code, kind, nil, &msgCtx, &out)
+		major := C.gn_display_status(&minor, code, kind, cOID(mech), &msgCtx, &out)
 		if isError(major) {
 			takeOut(&out)
 			break
@@ -78,4 +93,15 @@ func errClosed(op string) error {
 // errUsage is the error for a call the API does not allow in this state.
 func errUsage(op string, status gss.Status, msg string) error {
 	return gss.NewError(op, status, 0, "", "gssapi_unix: "+msg)
+}
+
+// joinText joins non-empty messages with ": ".
+func joinText(msgs ...string) string {
+	var out []string
+	for _, m := range msgs {
+		if m != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ": ")
 }

@@ -55,9 +55,3 @@ func providerMech(listed gss.OID) gss.OID {
 	}
 	return listed
 }
-
-// sameMech compares mechanisms the way SPNEGO's MIC rules do: all Kerberos
-// OIDs are one mechanism.
-func sameMech(a, b gss.OID) bool {
-	return a == b || (a.IsKerberos() && b.IsKerberos())
-}

@@ -39,29 +39,26 @@ type conversation struct {
 	failed      error
 	closed      bool
 	record      Record
+	transcript  *Transcript // every token, through the inspector, with our MIC checks
 }
 
-// Record is what an engine knows about its exchange once it ends (or fails):
-// the selection, the etype evidence and the mechListMIC verdicts, plus every
-// token in order.
+// Record is what an engine knows about its exchange once it ends (or
+// fails): the selection, the etype evidence and the mechListMIC decisions.
+// The inspector's view of the same exchange, with the engine's MIC checks
+// filled in, is in Transcript.
 type Record struct {
-	Profile        Profile
-	MechTypes      []gss.OID
-	FirstOffered   gss.OID
-	Selected       gss.OID
-	Downgrade      bool        // selected is not the initiator's first mechanism
-	Enctype        gss.Enctype // per-message key etype, EnctypeUnknown if not known
-	EnctypeSource  string      // where Enctype came from
-	MICRule        string      // rule that made the MIC exchange due; "" = not due
-	MICSent        bool
-	MICReceived    bool // received and verified
-	Tokens         []RecordedToken
-}
-
-// RecordedToken is one token as sent or received.
-type RecordedToken struct {
-	Sent  bool   // true: this side sent it
-	Bytes []byte // a copy
+	Profile       Profile
+	MechTypes     []gss.OID
+	FirstOffered  gss.OID
+	Selected      gss.OID
+	Downgrade     bool        // selected is not the initiator's first mechanism
+	Enctype       gss.Enctype // per-message key etype from the backend, EnctypeUnknown if it cannot tell
+	NewEnctype    string      // "yes", "no" or "unknown": the context signs with RFC 4121 tokens
+	EnctypeSource string      // which evidence decided NewEnctype
+	MICRule       string      // rule that made the MIC exchange due; "" = not due
+	MICSent       bool
+	MICReceived   bool // received and verified
+	Transcript    Transcript
 }
 
 func (c *conversation) fail(err error) error {
@@ -75,7 +72,23 @@ func (c *conversation) recordToken(sent bool, b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	c.record.Tokens = append(c.record.Tokens, RecordedToken{Sent: sent, Bytes: append([]byte(nil), b...)})
+	if c.transcript == nil {
+		c.transcript = NewTranscript(Policy{Profile: c.cfg.Profile})
+	}
+	d := InitiatorToAcceptor
+	if sent != c.initiator {
+		d = AcceptorToInitiator
+	}
+	// The inspector keeps slices of the token: give it its own copy.
+	c.transcript.Add(d, append([]byte(nil), b...))
+}
+
+// lastCheck records the verification result of the MIC in the token just
+// received.
+func (c *conversation) lastCheck(check MICCheck) {
+	if c.transcript != nil && len(c.transcript.Reports) > 0 {
+		c.transcript.SetMICCheck(len(c.transcript.Reports)-1, check)
+	}
 }
 
 func (c *conversation) setMechTypes(mechs []gss.OID, raw []byte) {
@@ -136,7 +149,7 @@ func (c *conversation) noteNTLM(tok []byte) {
 	if c.selected != gss.MechNTLMSSP || len(tok) == 0 {
 		return
 	}
-	if info, err := mechtoken.Sniff(tok); err == nil && info.NTLM != nil && info.NTLM.HasMIC {
+	if info, err := mechtoken.Sniff(tok); err == nil && ntlmHasMIC(info) {
 		c.ntlmAuthMIC = true
 	}
 }
@@ -148,19 +161,21 @@ func (c *conversation) receiveMIC(t *Token) error {
 	}
 	if t.MICIsResponseTokenCopy {
 		if c.cfg.Profile == ProfileStrict {
-			return engineErr(ErrMICInvalid, "w2k-response-token-copy", "mechListMIC is a copy of the responseToken", nil)
+			return engineErr(ErrMICUnexpected, ResultMICCopy, "mechListMIC is a copy of the responseToken", nil)
 		}
 		return nil // Windows 2000 quirk: treat as absent
 	}
 	if !c.mechDone {
-		return engineErr(ErrMICInvalid, "mic-before-mech-complete", "mechListMIC arrived before the mechanism completed", nil)
+		return engineErr(ErrMICUnexpected, ResultMICTooEarly, "mechListMIC arrived before the mechanism completed", nil)
 	}
 	if c.micReceived {
-		return engineErr(ErrMICInvalid, "second-mic", "second mechListMIC from the same peer", nil)
+		return engineErr(ErrMICUnexpected, ResultMICDuplicate, "second mechListMIC from the same peer", nil)
 	}
 	if err := c.mech.VerifyMIC(c.rawMechTypes, t.MechListMIC); err != nil {
-		return engineErr(ErrMICInvalid, "mic-verify", "verify "+c.peerName()+" mechListMIC", err)
+		c.lastCheck(MICInvalid)
+		return engineErr(ErrMICInvalid, "verify", "verify "+c.peerName()+" mechListMIC", err)
 	}
+	c.lastCheck(MICValid)
 	c.peerMIC = t.MechListMIC
 	c.micReceived = true
 	c.record.MICReceived = true
@@ -177,42 +192,48 @@ func (c *conversation) peerName() string {
 // micDecision runs the policy once the mechanism is complete and returns
 // the rule that makes the MIC exchange due, or "".
 func (c *conversation) micDecision() (string, error) {
-	ev := c.enctypeEvidence()
-	facts := MICFacts{
-		Profile:            c.cfg.Profile,
-		SelectedIsFirst:    c.selectedIsFirst(),
-		MICRequested:       c.micRequested,
-		PeerSentMIC:        c.micReceived,
-		NTLMAuthMIC:        c.ntlmAuthMIC,
-		OptimisticOneRound: c.oneRound,
-		Kerberos:           c.selected.IsKerberos(),
-		Enctype:            ev,
-		Integrity:          c.mechHasInteg(),
+	if !c.mechHasInteg() {
+		if c.cfg.Profile == ProfileStrict {
+			return "", engineErr(ErrNoIntegrity, RuleStrictProfile, "selected mechanism has no integrity, so no mechListMIC can protect the negotiation", nil)
+		}
+		return "", nil
 	}
-	rule, err := DecideMIC(facts)
+	rule := DueRule(MICFacts{
+		Profile:             c.cfg.Profile,
+		Downgrade:           !c.selectedIsFirst(),
+		RequestMIC:          c.micRequested,
+		NTLMAuthenticateMIC: c.ntlmAuthMIC,
+		ExtraLeg:            !c.oneRound,
+		Kerberos:            c.selected.IsKerberos(),
+		NewEnctype:          c.newEnctype(),
+	})
+	if rule == "" && c.micReceived {
+		rule = RulePeerSentMIC
+	}
 	c.micRule = rule
 	c.record.MICRule = rule
-	return rule, err
+	return rule, nil
 }
 
-// enctypeEvidence finds the per-message key etype: the backend's session
-// key inquiry first, then the format of a MIC the peer sent.
-func (c *conversation) enctypeEvidence() gss.Enctype {
-	if c.record.Enctype != gss.EnctypeUnknown {
-		return c.record.Enctype
+// newEnctype says whether the context signs with RFC 4121 tokens: the
+// backend's session key inquiry first (it sees any acceptor subkey), then
+// the format of a MIC the peer sent.
+func (c *conversation) newEnctype() string {
+	if c.record.NewEnctype != "" {
+		return c.record.NewEnctype
 	}
+	c.record.NewEnctype = "unknown"
 	if info, err := c.mech.Inquire(); err == nil && info.SessionKeyEnctype != gss.EnctypeUnknown {
-		c.record.Enctype, c.record.EnctypeSource = info.SessionKeyEnctype, "session key inquiry"
-		return c.record.Enctype
-	}
-	if c.peerMIC != nil {
-		if info, err := mechtoken.Sniff(c.peerMIC); err == nil && info.PerMessage != nil {
-			if e := info.PerMessage.EnctypeHint(); e != gss.EnctypeUnknown {
-				c.record.Enctype, c.record.EnctypeSource = e, "peer MIC token format"
+		c.record.Enctype = info.SessionKeyEnctype
+		c.record.NewEnctype, c.record.EnctypeSource = yesNo(info.SessionKeyEnctype.UsesRFC4121Tokens()), "session key inquiry"
+	} else if c.peerMIC != nil {
+		if info, err := mechtoken.Sniff(c.peerMIC); err == nil {
+			if isNew, known := info.NewEnctype(); known {
+				c.record.NewEnctype, c.record.EnctypeSource = yesNo(isNew), "peer MIC token format"
 			}
 		}
 	}
-	return c.record.Enctype
+	return c.record.NewEnctype
 }
 
 func (c *conversation) mechHasInteg() bool {

@@ -82,12 +82,18 @@ func parse(t *testing.T, b []byte) *negotiate.Token {
 	return tok
 }
 
+// established checks an engine context finished, and that the inspector,
+// fed the same tokens and the engine's MIC checks, agrees: verdict ok.
 func established(t *testing.T, ctx gss.SecContext) {
 	t.Helper()
 	assert.False(t, ctx.ContinueNeeded(), "context should be established")
 	info, err := ctx.Inquire()
 	require.NoError(t, err)
 	assert.True(t, info.Established)
+	if e, ok := ctx.(interface{ Record() negotiate.Record }); ok {
+		v := e.Record().Transcript.Verdict
+		assert.Equal(t, negotiate.ResultOK, v.Result, "inspector verdict: %s", v.Reason)
+	}
 }
 
 // perMessage proves both sides share keys and sequence numbers after the

@@ -5,24 +5,34 @@ import (
 	"fmt"
 )
 
-// Sentinels of the SPNEGO engine, for errors.Is. Every engine failure is an
-// *Error that matches one of them and names the rule that fired.
+// Sentinels for what callers branch on. Verdict.Err wraps one of them with
+// the rule that failed; every engine failure is an *Error matching one.
 var (
-	// ErrMICMissing: the policy made a mechListMIC due and the peer sent none.
-	ErrMICMissing = errors.New("negotiate: mechListMIC missing")
-	// ErrMICInvalid: the peer's mechListMIC did not verify over the mechTypes
-	// as the initiator sent them, or came at a time the rules forbid.
+	// ErrMICMissing: a mechListMIC the policy requires was not sent.
+	ErrMICMissing = errors.New("negotiate: required mechListMIC missing")
+	// ErrMICInvalid: a mechListMIC failed verification.
 	ErrMICInvalid = errors.New("negotiate: mechListMIC invalid")
-	// ErrNoCommonMech: no mechanism offered by the initiator is usable here.
-	ErrNoCommonMech = errors.New("negotiate: no common mechanism")
-	// ErrDowngrade: the acceptor selected a mechanism the initiator did not
-	// offer, or the policy refuses the selection.
-	ErrDowngrade = errors.New("negotiate: mechanism selection refused")
-	// ErrRejected: the peer answered negState reject.
-	ErrRejected = errors.New("negotiate: rejected by peer")
-	// ErrProtocol: a token that is valid SPNEGO but wrong for the state of
-	// the exchange (e.g. a second NegTokenInit, a token after completion).
-	ErrProtocol = errors.New("negotiate: protocol violation")
+	// ErrMICUnexpected: a mechListMIC arrived where the protocol forbids one
+	// (a second one, one before the mechanism completed, a copied token under
+	// the strict profile, an unsolicited one under the Windows profile).
+	ErrMICUnexpected = errors.New("negotiate: unexpected mechListMIC")
+	// ErrDowngrade: another mechanism than the initiator's first was selected
+	// and the MIC exchange that protects that choice did not happen, or the
+	// selection itself is impossible (a mechanism that was not offered, or
+	// mechanism tokens of another mechanism than the selected one).
+	ErrDowngrade = errors.New("negotiate: mechanism downgrade")
+	// ErrNoCommonMech: no mechanism offered by the initiator is usable, or
+	// the acceptor rejected the negotiation.
+	ErrNoCommonMech = errors.New("negotiate: no common mechanism (rejected)")
+	// ErrRejected: the peer answered negState reject, or the selected
+	// mechanism failed (the cause says why).
+	ErrRejected = errors.New("negotiate: authentication failed")
+	// ErrProtocol: tokens arrived in an order or shape SPNEGO does not allow.
+	ErrProtocol = errors.New("negotiate: SPNEGO protocol violation")
+	// ErrIncomplete: the exchange has not finished.
+	ErrIncomplete = errors.New("negotiate: exchange incomplete")
+	// ErrNoIntegrity: the strict profile refuses a mechanism without integrity.
+	ErrNoIntegrity = errors.New("negotiate: selected mechanism offers no integrity")
 	// ErrNotEstablished: a per-message call on a context still negotiating.
 	ErrNotEstablished = errors.New("negotiate: context not established")
 )

@@ -119,7 +119,10 @@ func (c *conversation) Record() Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.record
-	r.Tokens = slices.Clone(r.Tokens)
+	if c.transcript != nil {
+		r.Transcript = *c.transcript
+		r.Transcript.Reports = slices.Clone(c.transcript.Reports)
+	}
 	return r
 }
 

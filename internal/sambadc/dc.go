@@ -89,8 +89,12 @@ func Start(tb testing.TB) *DC {
 	}
 	// Not tb.TempDir(): Samba puts Unix sockets under its directories and
 	// a test-named path can exceed the 108-byte socket path limit.
+	removeStaleDirs()
 	dir, err := os.MkdirTemp("", "sambadc-")
 	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	d, err := Launch(dir)
@@ -507,6 +511,24 @@ func (d *DC) Forward(tb testing.TB, port int) string {
 	}
 	d.fwds = append(d.fwds, f)
 	return f.addr
+}
+
+// ownerFile in a DC directory made by Start names the test process.
+const ownerFile = "owner.pid"
+
+// removeStaleDirs deletes DC directories whose test process died without
+// running its cleanups (killed by go test -timeout, say): 42 MB each.
+func removeStaleDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "sambadc-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && !processAlive(pid) {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 func tailFile(path string, n int) string {

@@ -46,6 +46,7 @@ func TestSambaDC(t *testing.T) {
 		require.Contains(t, tickets, "HTTP/svc.samdom.test@SAMDOM.TEST")
 		// A ticket without authorization data is ~300 bytes; AD adds a PAC.
 		assert.Greater(t, tickets["HTTP/svc.samdom.test@SAMDOM.TEST"], 700, "ticket size")
+		t.Logf("ticket sizes: %v", tickets)
 
 		for kt, want := range map[string]string{aesKeytab: "aes256-cts-hmac-sha1-96", rc4Keytab: "arcfour-hmac"} {
 			out, err := command(env, klist[1], "-ke", kt).CombinedOutput()

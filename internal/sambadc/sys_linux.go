@@ -44,6 +44,9 @@ func killGroup(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 // killPID sends SIGKILL to pid.
 func killPID(pid int) { _ = syscall.Kill(pid, syscall.SIGKILL) }
 
+// processAlive reports whether pid exists.
+func processAlive(pid int) bool { return syscall.Kill(pid, 0) != syscall.ESRCH }
+
 // openNetns opens the network namespace of pid; the file keeps it alive.
 func openNetns(pid int) (*os.File, error) {
 	return os.Open(fmt.Sprintf("/proc/%d/ns/net", pid))

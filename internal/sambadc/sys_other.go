@@ -15,6 +15,7 @@ func daemonAttr() *syscall.SysProcAttr          { return nil }
 func helperAttr() *syscall.SysProcAttr          { return nil }
 func killGroup(pid int)                         {}
 func killPID(pid int)                           {}
+func processAlive(pid int) bool                 { return true }
 func openNetns(pid int) (*os.File, error)       { return nil, errNotLinux }
 func inNetns(ns *os.File, f func() error) error { return errNotLinux }
 func childOf(ppid int) (int, error)             { return 0, errNotLinux }

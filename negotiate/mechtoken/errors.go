@@ -25,3 +25,32 @@ func (e *ParseError) Error() string {
 
 // Is makes every ParseError match ErrMalformed.
 func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
+
+// parser carries what every error needs: the whole input handed to the
+// exported entry point (offsets are measured from its start) and the name of
+// the structure being read.
+type parser struct {
+	base  []byte
+	token string
+}
+
+// off returns the offset of s inside p.base. Every cryptobyte.String and
+// sub-slice read from p.base shares its backing array and only ever drops
+// bytes from the front, so the difference of capacities is the position.
+func (p *parser) off(s []byte) int {
+	o := cap(p.base) - cap(s)
+	if s == nil || o < 0 || o > len(p.base) {
+		return len(p.base)
+	}
+	return o
+}
+
+// fail returns a ParseError for field at the position of at.
+func (p *parser) fail(field string, at []byte, reason string) error {
+	return &ParseError{Token: p.token, Field: field, Offset: p.off(at), Reason: reason}
+}
+
+// failf is fail with a formatted reason.
+func (p *parser) failf(field string, at []byte, format string, args ...any) error {
+	return p.fail(field, at, fmt.Sprintf(format, args...))
+}
