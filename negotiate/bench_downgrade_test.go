@@ -20,10 +20,10 @@ import (
 
 // benchScenario is one honest exchange the attacks are played against.
 type benchScenario struct {
-	name          string
-	clientMechs   []gss.OID
-	serverMechs   []gss.OID
-	noOptimistic  bool
+	name         string
+	clientMechs  []gss.OID
+	serverMechs  []gss.OID
+	noOptimistic bool
 }
 
 var benchScenarios = []benchScenario{
@@ -175,4 +175,3 @@ func firstWords(s string) string {
 	}
 	return s
 }
-

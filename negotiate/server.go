@@ -14,8 +14,8 @@ const hintName = "not_defined_in_RFC4178@please_ignore"
 // Server is the SPNEGO acceptor. It implements gss.SecContext.
 type Server struct {
 	conversation
-	state           serverState
-	peerIncomplete  bool // the initiator's last negState was accept-incomplete
+	state          serverState
+	peerIncomplete bool // the initiator's last negState was accept-incomplete
 }
 
 type serverState uint8

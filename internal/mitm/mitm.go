@@ -41,12 +41,12 @@ type Attack struct {
 
 // Result is what both sides made of an attacked exchange.
 type Result struct {
-	Tokens      [][]byte // as sent by their authors, before rewriting
-	Tampered    bool     // the attacker changed at least one token
-	InitErr     error
-	AccErr      error
-	InitDone    bool // the initiator reports an established context
-	AccDone     bool
+	Tokens   [][]byte // as sent by their authors, before rewriting
+	Tampered bool     // the attacker changed at least one token
+	InitErr  error
+	AccErr   error
+	InitDone bool // the initiator reports an established context
+	AccDone  bool
 }
 
 // Run drives init and acc to the end through attack.

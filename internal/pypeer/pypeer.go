@@ -39,13 +39,13 @@ type Config struct {
 
 // Peer is a running python3-gssapi context.
 type Peer struct {
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	in       *bufio.Writer
-	out      *bufio.Scanner
-	done     bool
-	closed   bool
-	stderr   strings.Builder
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	in     *bufio.Writer
+	out    *bufio.Scanner
+	done   bool
+	closed bool
+	stderr strings.Builder
 }
 
 // Start runs a peer with env added to the environment (e.g. a realm's
