@@ -569,30 +569,21 @@ func yesNo(b bool) string {
 // due fills in which MICs are required and why.
 func (e *evaluator) due() {
 	v := &e.v
-	both := func(rule string) {
+	rule := DueRule(MICFacts{
+		Profile:             e.p.Profile,
+		Downgrade:           v.Downgrade,
+		RequestMIC:          v.RequestMIC,
+		NTLMAuthenticateMIC: v.NTLMAuthenticateMIC,
+		ExtraLeg:            v.ExtraLeg,
+		Kerberos:            v.SelectedMech.IsKerberos(),
+		NewEnctype:          v.Etype.NewEnctype,
+	})
+	if rule != "" {
 		for _, s := range []*MICStatus{&v.Initiator, &v.Acceptor} {
 			if !s.Due {
 				s.Due, s.Rule = true, rule
 			}
 		}
-	}
-	switch {
-	case v.Downgrade:
-		both(RuleSelectedNotFirst)
-	case v.RequestMIC:
-		both(RulePeerRequestedMIC)
-	case v.NTLMAuthenticateMIC && e.p.Profile != ProfileRFC4178:
-		both(RuleNTLMAuthenticateMIC)
-	case v.ExtraLeg && v.SelectedMech.IsKerberos() && e.p.Profile == ProfileWindows:
-		switch v.Etype.NewEnctype {
-		case "yes":
-			both(RuleExtraLegNewEnctype)
-		case "unknown":
-			both(RuleExtraLegEnctypeUnknown)
-		}
-	}
-	if e.p.Profile == ProfileStrict {
-		both(RuleStrictProfile)
 	}
 	// Receiving a MIC obliges the receiver to answer with its own (RFC 4178
 	// §5, MIT process_mic).

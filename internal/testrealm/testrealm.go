@@ -1,12 +1,5 @@
-// Package testrealm stands up a throwaway MIT Kerberos realm for tests: a
-// database in a temp dir, krb5kdc on a free 127.0.0.1 port, a user with a
-// password and TGT, and service keys in a keytab, all configured only through
-// environment variables (KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME,
-// KRB5_KTNAME, KRB5RCACHEDIR), so nothing on the host changes. A realm comes
-// up in about 0.2 s; see ../../../shared/spec/LAB.md for the facts behind it.
-//
-// Without the MIT KDC tools a test skips with the reason, or fails when
-// GSSNEGO_REQUIRE_LAB=1 (see package lab).
+//go:build !windows
+
 package testrealm
 
 import (
