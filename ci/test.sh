@@ -33,6 +33,9 @@ go test -race -count=1 ./...
 step "tests, Heimdal build, -race"
 go test -race -count=1 -tags heimdal ./...
 
+step "Windows build under Wine 8, against a throwaway realm"
+ci/wine.sh
+
 step "leak check of the cgo package"
 if [ -x gssapi_unix/leakcheck.sh ]; then gssapi_unix/leakcheck.sh; else echo "no leak check yet"; fi
 
