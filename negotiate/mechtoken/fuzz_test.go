@@ -1,6 +1,7 @@
 package mechtoken
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/gssnego/gssnego/gss"
@@ -65,5 +66,17 @@ func FuzzPerMessage(f *testing.F) {
 		in := frameB(gss.MechKRB5, b)
 		info, err = Sniff(in)
 		checkResult(t, in, info, err)
+	})
+}
+
+// FuzzNTLM fuzzes NTLMSSP messages and NegoEx tokens (both little-endian
+// offset/length formats).
+func FuzzNTLM(f *testing.F) {
+	seedAll(f, func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte(ntlmSignature)) || bytes.HasPrefix(b, []byte(negoExSignature))
+	})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, err := Sniff(b)
+		checkResult(t, b, info, err)
 	})
 }

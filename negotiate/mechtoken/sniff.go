@@ -17,6 +17,7 @@
 package mechtoken
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -97,6 +98,8 @@ type Info struct {
 	CFX       CFX           `json:"cfx,omitzero"`       // KindKRB5MIC, KindKRB5Wrap
 	Legacy    Legacy        `json:"legacy,omitzero"`    // KindKRB5LegacyMIC, KindKRB5LegacyWrap
 	Signature NTLMSignature `json:"signature,omitzero"` // KindNTLMSignature
+	NTLM      NTLM          `json:"ntlm,omitzero"`      // KindNTLMNegotiate … KindNTLMAuthenticate
+	NegoEx    NegoEx        `json:"negoex,omitzero"`    // KindNegoEx
 }
 
 // Sniff recognizes a mechanism token and reads what it reveals without keys.
@@ -133,6 +136,11 @@ func sniff(b []byte, info *Info) error {
 		info.Kind, err = p.parseRawKerberos(b, &info.Kerberos)
 	case len(b) >= 2 && (b[0] == 0x04 || b[0] == 0x05) && b[1] == 0x04:
 		info.Kind, err = p.parseCFX(b, &info.CFX)
+	case bytes.HasPrefix(b, []byte(ntlmSignature)):
+		info.Kind, err = p.parseNTLM(b, &info.NTLM)
+	case bytes.HasPrefix(b, []byte(negoExSignature)):
+		info.Kind = KindNegoEx
+		err = p.parseNegoEx(b, &info.NegoEx)
 	case isNTLMSignature(b):
 		info.Kind = KindNTLMSignature
 		parseNTLMSignature(b, &info.Signature)
@@ -223,6 +231,10 @@ func (i Info) String() string {
 		i.CFX.summary(&sb)
 	case KindKRB5LegacyMIC, KindKRB5LegacyWrap:
 		i.Legacy.summary(&sb)
+	case KindNTLMNegotiate, KindNTLMChallenge, KindNTLMAuthenticate:
+		i.NTLM.summary(&sb)
+	case KindNegoEx:
+		i.NegoEx.summary(&sb)
 	case KindNTLMSignature:
 		fmt.Fprintf(&sb, "NTLM signature v%d seq %d", i.Signature.Version, i.Signature.SeqNum)
 	default:
