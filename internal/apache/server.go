@@ -330,7 +330,7 @@ DirectoryIndex index.html
 	GssapiCredStore rcache:file2:%[1]s/rcache/rcache
 	%[2]s
 	Require valid-user
-	Header always set %[3]s "expr=%%{REMOTE_USER}"
+	Header set %[3]s "expr=%%{REMOTE_USER}"
 </Location>
 <Location /public/>
 	Require all granted
