@@ -52,8 +52,9 @@
 //   - curl asks for HTTP@<URL host>: http://localhost:PORT/ needs the key of
 //     HTTP/localhost (testrealm has it); http://127.0.0.1/ would ask for
 //     HTTP/127.0.0.1. For other names use Resolve (curl --resolve) rather
-//     than /etc/hosts. httpd listens on 127.0.0.1 only; curl tries ::1 for
-//     localhost first and falls back.
+//     than /etc/hosts. httpd listens on 127.0.0.1 only (where /etc/hosts also
+//     sends localhost here; a client resolving localhost to ::1 first must
+//     fall back).
 //   - curl --negotiate sends its token on the first request (one auth method
 //     given) and gets 200 with a mutual-authentication token in
 //     WWW-Authenticate; without a ticket it gets 401 with a bare

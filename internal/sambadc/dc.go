@@ -39,7 +39,7 @@ type DC struct {
 	Krb5Conf      string // krb5.conf for clients: kdc = KDCAddr, TCP only, no DNS
 	KDCAddr       string // "127.0.0.1:port": a forwarder on the host, and the KDC's own port inside the namespace
 	CCache        string // "FILE:…" default ccache named by Env; empty until Kinit fills it
-	StartTime     time.Duration
+	StartTime     time.Duration // how long Launch took (copy, start, readiness)
 
 	tools   tools
 	cmd     *exec.Cmd // unshare

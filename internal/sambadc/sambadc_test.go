@@ -97,6 +97,15 @@ func TestSambaDC(t *testing.T) {
 		assert.Contains(t, err.Error(), "NT_STATUS_")
 	})
 
+	t.Run("ForwardLDAP", func(t *testing.T) {
+		ldapsearch := lab.NeedCommand(t, "ldapsearch")[0]
+		addr := d.Forward(t, 389)
+		out, err := command(os.Environ(), ldapsearch, "-x", "-LLL", "-H", "ldap://"+addr,
+			"-b", "", "-s", "base", "supportedSASLMechanisms").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), "supportedSASLMechanisms: GSS-SPNEGO")
+	})
+
 	t.Run("CommandSeesDC", func(t *testing.T) {
 		out, err := d.Command("wbinfo", "-u").CombinedOutput()
 		require.NoError(t, err, "%s", out)
