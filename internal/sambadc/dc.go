@@ -31,14 +31,14 @@ const (
 
 // DC is a running Samba AD DC in its own network, mount and PID namespaces.
 type DC struct {
-	Realm         string // Realm
-	Domain        string // Domain
-	AdminPassword string // AdminPassword
-	Dir           string // the DC's private copy of the provisioned directory, plus logs and keytabs
-	SmbConf       string // the DC's smb.conf
-	Krb5Conf      string // krb5.conf for clients: kdc = KDCAddr, TCP only, no DNS
-	KDCAddr       string // "127.0.0.1:port": a forwarder on the host, and the KDC's own port inside the namespace
-	CCache        string // "FILE:…" default ccache named by Env; empty until Kinit fills it
+	Realm         string        // Realm
+	Domain        string        // Domain
+	AdminPassword string        // AdminPassword
+	Dir           string        // the DC's private copy of the provisioned directory, plus logs and keytabs
+	SmbConf       string        // the DC's smb.conf
+	Krb5Conf      string        // krb5.conf for clients: kdc = KDCAddr, TCP only, no DNS
+	KDCAddr       string        // "127.0.0.1:port": a forwarder on the host, and the KDC's own port inside the namespace
+	CCache        string        // "FILE:…" default ccache named by Env; empty until Kinit fills it
 	StartTime     time.Duration // how long Launch took (copy, start, readiness)
 
 	tools   tools
