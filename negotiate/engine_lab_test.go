@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/platform"
@@ -54,25 +55,9 @@ func target(t *testing.T, p gss.Provider, service string) gss.Name {
 
 // exchange drives client and server to completion and returns the tokens
 // in order, plus each side's error.
-func exchange(client, server gss.SecContext) (tokens [][]byte, cerr, serr error) {
-	tok, cerr := client.Continue(nil)
-	for i := 0; i < 12 && cerr == nil; i++ {
-		if len(tok) == 0 {
-			return tokens, nil, nil
-		}
-		tokens = append(tokens, tok)
-		var reply []byte
-		reply, serr = server.Continue(tok)
-		if serr != nil {
-			return tokens, nil, serr
-		}
-		if len(reply) == 0 {
-			return tokens, nil, nil
-		}
-		tokens = append(tokens, reply)
-		tok, cerr = client.Continue(reply)
-	}
-	return tokens, cerr, serr
+func exchange(client, server mitm.Peer) (tokens [][]byte, cerr, serr error) {
+	r := mitm.Run(client, server, mitm.None)
+	return r.Tokens, r.InitErr, r.AccErr
 }
 
 func parse(t *testing.T, b []byte) *negotiate.Token {

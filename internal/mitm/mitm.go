@@ -4,8 +4,9 @@
 // supportedMech, truncates — so tests can check, for every attack, policy
 // and etype, that no side is fooled into an established context.
 //
-// The peers are gss.SecContext values: our engines, a backend's native
-// SPNEGO, or a proxy for a peer in another process.
+// The peers are anything with Continue/ContinueNeeded: our engines, a
+// backend's native SPNEGO, or a proxy for a peer in another process. Run
+// with the attack None is how every interop test drives an exchange.
 package mitm
 
 import (
@@ -49,8 +50,17 @@ type Result struct {
 	AccDone  bool
 }
 
-// Run drives init and acc to the end through attack.
-func Run(init, acc gss.SecContext, attack Attack) Result {
+// Peer is one side of an exchange: a gss.SecContext, or an adapter for a
+// peer in another process (Samba's ntlm_auth, python3-gssapi, Windows).
+type Peer interface {
+	Continue(in []byte) ([]byte, error)
+	ContinueNeeded() bool
+}
+
+// Run drives init and acc to the end through attack (None for an honest
+// exchange): the initiator starts, each output goes to the other side, and
+// the run stops at the first error or when a side has nothing to send.
+func Run(init, acc Peer, attack Attack) Result {
 	var r Result
 	send := func(dir Direction, tok []byte) []byte {
 		idx := len(r.Tokens)
