@@ -36,8 +36,8 @@ type DC struct {
 	AdminPassword string        // AdminPassword
 	Dir           string        // the DC's private copy of the provisioned directory, plus logs and keytabs
 	SmbConf       string        // the DC's smb.conf
-	Krb5Conf      string        // krb5.conf for clients: kdc = KDCAddr, TCP only, no DNS
-	KDCAddr       string        // "127.0.0.1:port": a forwarder on the host, and the KDC's own port inside the namespace
+	Krb5Conf      string        // krb5.conf for clients: kdc = KDCAddr, MIT prefers TCP, no DNS
+	KDCAddr       string        // "127.0.0.1:port" (TCP and UDP): a forwarder on the host, and the KDC's own port inside the namespace
 	CCache        string        // "FILE:…" default ccache named by Env; empty until Kinit fills it
 	StartTime     time.Duration // how long Launch took (copy, start, readiness)
 
@@ -148,8 +148,8 @@ func Launch(dir string) (*DC, error) {
 		}
 	}
 	// The KDC listens inside the namespace on the same port the host-side
-	// forwarder got, so one krb5.conf serves both sides.
-	kdcFwd, err := newForwarder()
+	// forwarder got (TCP and UDP), so one krb5.conf serves both sides.
+	kdcFwd, err := newForwarderUDP()
 	if err != nil {
 		return nil, err
 	}

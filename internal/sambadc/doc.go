@@ -14,8 +14,8 @@
 //	tok, _, _, err := ini.Step(nil)                          // NegTokenInit [MS-KRB5, krb5, NTLMSSP]
 //
 // Clients on the host use d.Env() (KRB5_CONFIG, KRB5CCNAME): its krb5.conf
-// names d.KDCAddr, with TCP only (udp_preference_limit = 1; there is no UDP
-// forwarder) and no DNS. d.Command runs a tool inside the DC's namespaces,
+// names d.KDCAddr (TCP and UDP; MIT is told to prefer TCP with
+// udp_preference_limit = 1, Heimdal tries UDP first) and needs no DNS. d.Command runs a tool inside the DC's namespaces,
 // d.Dial connects inside them, d.Forward exposes another port (LDAP: 389).
 //
 // Without root, Linux or the Samba packages (ci/install-deps.sh samba) a
@@ -36,11 +36,12 @@
 //
 //   - Any number of DCs run at once (parallel test binaries, -count=N), and
 //     nothing on the host changes; d.Dir (under $TMPDIR) holds everything.
-//   - The host reaches the KDC through a TCP forwarder in the test process:
-//     it listens on a free 127.0.0.1 port and dials each connection inside
-//     the namespace (setns(CLONE_NEWNET) on a locked OS thread; a socket stays
-//     in the namespace it was created in). Samba's "krb5 port" is set to the
-//     same port, so one krb5.conf works on both sides.
+//   - The host reaches the KDC through a forwarder in the test process: it
+//     listens on a free 127.0.0.1 port (TCP and UDP) and dials each
+//     connection or datagram inside the namespace (setns(CLONE_NEWNET) on a
+//     locked OS thread; a socket stays in the namespace it was created in).
+//     Samba's "krb5 port" is set to the same port, so one krb5.conf works on
+//     both sides.
 //   - Stopping is SIGKILL to the namespace's PID 1 (samba); the kernel kills
 //     smbd, winbindd and every helper left in the namespace, and unshare
 //     returns only when they are gone. If the test binary itself is killed

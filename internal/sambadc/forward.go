@@ -1,10 +1,12 @@
 package sambadc
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"sync"
+	"time"
 )
 
 // forwarder relays TCP connections from a host loopback port into the DC's
@@ -12,6 +14,7 @@ import (
 // namespace (see inNetns), so the host side needs no routes or veth pairs.
 type forwarder struct {
 	ln   net.Listener
+	udp  net.PacketConn // nil unless newForwarderUDP
 	addr string
 
 	mu    sync.Mutex
@@ -27,10 +30,36 @@ func newForwarder() (*forwarder, error) {
 	return &forwarder{ln: ln, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}, nil
 }
 
+// newForwarderUDP is newForwarder with the same port open for UDP too
+// (Heimdal clients send small KDC requests over UDP first).
+func newForwarderUDP() (*forwarder, error) {
+	for i := 0; i < 20; i++ {
+		f, err := newForwarder()
+		if err != nil {
+			return nil, err
+		}
+		u, err := net.ListenPacket("udp", f.addr)
+		if err == nil {
+			f.udp = u
+			return f, nil
+		}
+		f.ln.Close()
+	}
+	return nil, fmt.Errorf("no 127.0.0.1 port free for both TCP and UDP")
+}
+
 func (f *forwarder) port() int { return f.ln.Addr().(*net.TCPAddr).Port }
 
-// serve relays every accepted connection to target inside netns.
+// serve relays every accepted connection (and datagram) to target inside
+// netns.
 func (f *forwarder) serve(netns *os.File, target string) {
+	if f.udp != nil {
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			f.serveUDP(netns, target)
+		}()
+	}
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
@@ -46,6 +75,42 @@ func (f *forwarder) serve(netns *os.File, target string) {
 			}()
 		}
 	}()
+}
+
+// serveUDP relays each datagram as one request/response exchange, as
+// Kerberos over UDP is.
+func (f *forwarder) serveUDP(netns *os.File, target string) {
+	buf := make([]byte, 65536)
+	for {
+		n, client, err := f.udp.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		req := append([]byte(nil), buf[:n]...)
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			var up net.Conn
+			if inNetns(netns, func() error {
+				var err error
+				up, err = net.Dial("udp", target)
+				return err
+			}) != nil {
+				return
+			}
+			defer up.Close()
+			_ = up.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := up.Write(req); err != nil {
+				return
+			}
+			resp := make([]byte, 65536)
+			m, err := up.Read(resp)
+			if err != nil {
+				return
+			}
+			_, _ = f.udp.WriteTo(resp[:m], client)
+		}()
+	}
 }
 
 func (f *forwarder) relay(netns *os.File, c net.Conn, target string) {
@@ -104,6 +169,9 @@ func (f *forwarder) untrack(cs ...net.Conn) {
 // close stops accepting, cuts open connections and waits for the relays.
 func (f *forwarder) close() {
 	f.ln.Close()
+	if f.udp != nil {
+		f.udp.Close()
+	}
 	f.mu.Lock()
 	for c := range f.conns {
 		c.Close()

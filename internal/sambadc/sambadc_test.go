@@ -97,6 +97,22 @@ func TestSambaDC(t *testing.T) {
 		assert.Contains(t, err.Error(), "NT_STATUS_")
 	})
 
+	t.Run("KDCOverUDP", func(t *testing.T) {
+		conf, err := os.ReadFile(d.Krb5Conf)
+		require.NoError(t, err)
+		udpConf := filepath.Join(t.TempDir(), "krb5.conf")
+		require.NoError(t, os.WriteFile(udpConf,
+			[]byte(strings.Replace(string(conf), "udp_preference_limit = 1\n", "udp_preference_limit = 65535\n", 1)), 0o644))
+		kinit := lab.NeedCommand(t, "kinit")[0]
+		cmd := command(append(os.Environ(), "KRB5_CONFIG="+udpConf, "KRB5_TRACE=/dev/stderr"),
+			kinit, "-c", "FILE:"+filepath.Join(t.TempDir(), "cc"), d.Principal("bob"))
+		cmd.Stdin = strings.NewReader("Bob-Pa55word\n")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), "Received answer", "%s", out)
+		assert.Contains(t, string(out), "from dgram "+d.KDCAddr, "%s", out)
+	})
+
 	t.Run("ForwardLDAP", func(t *testing.T) {
 		ldapsearch := lab.NeedCommand(t, "ldapsearch")[0]
 		addr := d.Forward(t, 389)
