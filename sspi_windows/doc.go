@@ -1,9 +1,109 @@
 // Package sspi is gssnego's Windows backend: gss.Provider over SSPI
-// (secur32.dll) through github.com/alexbrainman/sspi. One context type
-// serves every package: gss.MechKRB5/MechMSKRB5 use "Kerberos",
-// gss.MechNTLMSSP "NTLM", gss.MechSPNEGO "Negotiate" (native SPNEGO).
+// (secur32.dll), with the system calls from github.com/alexbrainman/sspi and
+// golang.org/x/sys/windows. Unlike alexbrainman/sspi, which repeats the
+// context code in one package per security package, one SecContext type
+// serves them all:
 //
-// The implementation builds only for GOOS=windows; this file documents the
-// package on every platform. See the README beside it for running the tests
-// under Wine and on a domain-joined Windows host.
+//	gss.MechKRB5, gss.MechMSKRB5  → "Kerberos"
+//	gss.MechNTLMSSP               → "NTLM"
+//	gss.MechSPNEGO                → "Negotiate" (native SPNEGO)
+//
+// Importing the package registers the provider (gss.RegisterProvider), so
+// gss.Default returns it; github.com/gssnego/gssnego/platform does that for
+// Windows builds. A minimal initiator:
+//
+//	p := sspi.New()
+//	target, _ := p.ImportName("HTTP@www.example.com", gss.NameHostBasedService) // SPN HTTP/www.example.com
+//	ctx, _ := p.InitSecContext(target, gss.WithFlags(gss.FlagMutual|gss.FlagInteg))
+//	out, err := ctx.Continue(nil) // send out, feed replies until !ctx.ContinueNeeded()
+//
+// # Mapping
+//
+// GSS flags map to ISC_REQ_*/ASC_REQ_* and back from ISC_RET_*/ASC_RET_*
+// (mapping.go). SSPI codes map onto the gss sentinels (status.go): the code
+// stays in gss.Error.Minor, its name and FormatMessage's text in Message,
+// and the SSPI call in Op. SEC_E_OUT_OF_SEQUENCE sets both the
+// unsequenced and the gap supplementary bits (SSPI does not say which), so
+// it is not a routine error but is never success either. A host-based name
+// "service@host" becomes the SPN "service/host"; Kerberos principals and
+// user names are passed unchanged. Channel bindings travel as a
+// SECBUFFER_CHANNEL_BINDINGS buffer holding SEC_CHANNEL_BINDINGS.
+//
+// Per-message calls: GetMIC and VerifyMIC are MakeSignature and
+// VerifySignature (RFC 4121 MIC tokens for Kerberos with AES). Wrap and
+// Unwrap produce and consume the standard GSS wrap token; on Windows Wrap
+// calls EncryptMessage over TOKEN, DATA and PADDING buffers and joins them,
+// and Unwrap calls DecryptMessage over SECBUFFER_STREAM. EncryptMessage and
+// DecryptMessage (methods of SecContext) expose the two-buffer
+// [trailer][ciphertext] form of the MSDN "SSPI with Windows Sockets" sample.
+// SSPI has no keytab, ccache or context export: asking for them is
+// gss.ErrUnavailable.
+//
+// # Wine
+//
+// The tests run under Wine 8.0 (ci/wine.sh) against a throwaway MIT realm
+// started on the Linux side (internal/wine). Wine's Kerberos package is a
+// thin layer over the host's MIT libraries, which read KRB5CCNAME,
+// KRB5_CONFIG and KRB5_KTNAME from the Unix environment of the Wine
+// process. What was observed there, and the test that shows it:
+//
+//   - Kerberos with mutual authentication works; the granted flags are
+//     mutual|replay|sequence|conf|integ (TestKerberosHandshakeMutual).
+//     SPNs are case-sensitive: host/localhost, not HOST/localhost.
+//   - MakeSignature/VerifySignature make and check RFC 4121 MIC tokens for
+//     every lab etype (aes128, aes256, aes256-sha384, rc4 tickets), because
+//     MIT's acceptor subkey is aes256-cts-hmac-sha1-96 whenever both sides
+//     allow it (TestKerberosEtypes). Wine finds buffers by their exact type,
+//     so a SECBUFFER_DATA|SECBUFFER_READONLY buffer makes MakeSignature fail
+//     with SEC_E_INVALID_TOKEN; this package passes a copy instead.
+//   - EncryptMessage runs gss_wrap and puts the first len(DATA) bytes of
+//     the token into DATA and the rest into TOKEN, which must hold at least
+//     60 bytes although SECPKG_ATTR_SIZES says cbSecurityTrailer is 49.
+//     DecryptMessage joins DATA‖TOKEN, runs gss_unwrap and copies exactly
+//     len(DATA) bytes of plaintext back, so DATA must be as long as the
+//     plaintext. Under Wine, Wrap therefore returns DATA‖TOKEN and Unwrap
+//     computes the plaintext length from the token header (wrapsplit.go),
+//     assuming a 12-octet checksum for sealed RFC 4121 tokens until the
+//     context has seen a MIC token that shows its length
+//     (TestEncryptMessageTwoBuffers, TestKerberosHandshakeMutual). The
+//     two-buffer form is consequently not Windows' layout under Wine.
+//   - QueryContextAttributes answers only SECPKG_ATTR_SIZES (cbMaxToken
+//     12000, cbMaxSignature 37, cbBlockSize 1, cbSecurityTrailer 49) and
+//     SECPKG_ATTR_NEGOTIATION_INFO; NAMES, NATIVE_NAMES, LIFESPAN,
+//     KEY_INFO, SESSION_KEY, PACKAGE_INFO and FLAGS return
+//     SEC_E_UNSUPPORTED_FUNCTION (TestWineContextAttributes). Inquire then
+//     reports no names and gss.EnctypeUnknown with a SessionKeyNote naming
+//     Wine.
+//   - "Negotiate" hands out the Kerberos package's GSS-framed AP-REQ with
+//     no SPNEGO around it; SECPKG_ATTR_NEGOTIATION_INFO names Kerberos
+//     (TestNegotiateHandshake).
+//   - NTLM makes an initiator token (through Samba's ntlm_auth) but cannot
+//     accept without a domain: SEC_E_LOGON_DENIED (TestNTLMHandshake).
+//   - Channel bindings are dropped (GSS_C_NO_CHANNEL_BINDINGS is passed to
+//     MIT), so a mismatch goes unnoticed (TestKerberosChannelBindings).
+//   - Error codes differ from Windows: an unknown SPN, a ticket the keytab
+//     has no key for, a ticket for another acceptor principal and a
+//     corrupted or truncated AP-REQ all give SEC_E_INTERNAL_ERROR
+//     (gss.ErrFailure); a token for another mechanism SEC_E_SECPKG_NOT_FOUND
+//     (gss.ErrBadMech); no credential cache SEC_E_NO_CREDENTIALS from
+//     AcquireCredentialsHandle; a wrong password STATUS_UNSUCCESSFUL from
+//     AcquireCredentialsHandle (Wine runs kinit there, into the default
+//     cache); a gap SEC_E_OUT_OF_SEQUENCE; a replayed MIC
+//     SEC_E_INVALID_TOKEN; an altered message SEC_E_MESSAGE_ALTERED
+//     (TestKerberosUnknownSPN, TestKerberosStaleKeytab,
+//     TestKerberosAcceptorCredentialForPrincipal, TestKerberosDefectiveToken,
+//     TestKerberosNoCCache, TestKerberosExplicitPassword,
+//     TestKerberosOutOfSequenceMIC, TestKerberosTamperedMIC). FormatMessage
+//     has no text for SEC_E_* codes, so Message holds only the code's name.
+//   - The KRB5_* variables cannot be changed from inside the process:
+//     os.Setenv changes the Windows environment block, not the Unix one MIT
+//     reads, and child processes inherit the Unix one. TestKerberosNoCCache
+//     hides the cache file through drive Z: instead.
+//
+// What Wine cannot do is skipped with t.Skipf naming Wine and its version
+// (IsWine detects it through ntdll.dll's wine_get_version). These are
+// platform limitations, not missing lab parts, so they do not go through
+// internal/lab: GSSNEGO_REQUIRE_LAB=1 turns a missing realm into a failure
+// but leaves them skipped, and on Windows the same tests run in full. See
+// README.md for running the suite on a domain-joined Windows host.
 package sspi
