@@ -32,6 +32,7 @@ func NewClient(target gss.Name, cfg Config) (*Client, error) {
 	}
 	c := &Client{target: target}
 	c.cfg = cfg
+	c.ready = c.readyLocked
 	c.initiator = true
 	c.record.Profile = cfg.Profile
 	return c, nil

@@ -1,8 +1,6 @@
 package negotiate
 
 import (
-	"sync"
-
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate/mechtoken"
 )
@@ -12,7 +10,7 @@ import (
 // and the record of every token. Client and Server hold one each; its mutex
 // serialises all calls, so a context is safe against concurrent misuse.
 type conversation struct {
-	mu        sync.Mutex
+	perMessage
 	cfg       Config
 	initiator bool
 
@@ -69,18 +67,23 @@ func (c *conversation) fail(err error) error {
 }
 
 func (c *conversation) recordToken(sent bool, b []byte) {
-	if len(b) == 0 {
-		return
-	}
 	if c.transcript == nil {
 		c.transcript = NewTranscript(Policy{Profile: c.cfg.Profile})
 	}
+	addToken(c.transcript, c.initiator, sent, b)
+}
+
+// addToken adds a token sent or received by one side to t. The inspector
+// keeps slices of the token, so it gets its own copy.
+func addToken(t *Transcript, initiator, sent bool, b []byte) {
+	if len(b) == 0 {
+		return
+	}
 	d := InitiatorToAcceptor
-	if sent != c.initiator {
+	if sent != initiator {
 		d = AcceptorToInitiator
 	}
-	// The inspector keeps slices of the token: give it its own copy.
-	c.transcript.Add(d, append([]byte(nil), b...))
+	t.Add(d, append([]byte(nil), b...))
 }
 
 // lastCheck records the verification result of the MIC in the token just

@@ -34,6 +34,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{}
 	s.cfg = cfg
+	s.ready = s.readyLocked
 	s.record.Profile = cfg.Profile
 	return s, nil
 }

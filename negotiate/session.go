@@ -2,15 +2,89 @@ package negotiate
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/gssnego/gssnego/gss"
 )
 
-// The per-message calls of an established SPNEGO context go to the selected
-// mechanism's context, after the mechListMIC exchange has taken the first
-// sequence number in each direction (RFC 4178 §5, PROTOCOL.md §3.7).
+// perMessage implements the per-message half of gss.SecContext, with every
+// call serialised by mu and sent to the context that ready returns (ready
+// runs with mu held and refuses a closed, failed or unfinished context).
+type perMessage struct {
+	mu    sync.Mutex
+	ready func() (gss.SecContext, error)
+}
 
-func (c *conversation) ready() (gss.SecContext, error) {
+// GetMIC implements gss.SecContext.
+func (p *perMessage) GetMIC(msg []byte) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return nil, err
+	}
+	return m.GetMIC(msg)
+}
+
+// VerifyMIC implements gss.SecContext.
+func (p *perMessage) VerifyMIC(msg, mic []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return err
+	}
+	return m.VerifyMIC(msg, mic)
+}
+
+// Wrap implements gss.SecContext.
+func (p *perMessage) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return nil, false, err
+	}
+	return m.Wrap(msg, conf)
+}
+
+// Unwrap implements gss.SecContext.
+func (p *perMessage) Unwrap(token []byte) ([]byte, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return nil, false, err
+	}
+	return m.Unwrap(token)
+}
+
+// WrapSizeLimit implements gss.SecContext.
+func (p *perMessage) WrapSizeLimit(conf bool, maxToken int) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return 0, err
+	}
+	return m.WrapSizeLimit(conf, maxToken)
+}
+
+// Export implements gss.SecContext: it exports the mechanism's context
+// (SPNEGO has nothing left to say once established).
+func (p *perMessage) Export() ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, err := p.ready()
+	if err != nil {
+		return nil, err
+	}
+	return m.Export()
+}
+
+// readyLocked is the engines' ready: the selected mechanism's context, once
+// the MIC exchange has taken the first sequence number in each direction.
+func (c *conversation) readyLocked() (gss.SecContext, error) {
 	if c.closed {
 		return nil, gss.ErrNoContext
 	}
@@ -21,73 +95,6 @@ func (c *conversation) ready() (gss.SecContext, error) {
 		return nil, ErrNotEstablished
 	}
 	return c.mech, nil
-}
-
-// GetMIC implements gss.SecContext.
-func (c *conversation) GetMIC(msg []byte) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return nil, err
-	}
-	return m.GetMIC(msg)
-}
-
-// VerifyMIC implements gss.SecContext.
-func (c *conversation) VerifyMIC(msg, mic []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return err
-	}
-	return m.VerifyMIC(msg, mic)
-}
-
-// Wrap implements gss.SecContext.
-func (c *conversation) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return nil, false, err
-	}
-	return m.Wrap(msg, conf)
-}
-
-// Unwrap implements gss.SecContext.
-func (c *conversation) Unwrap(token []byte) ([]byte, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return nil, false, err
-	}
-	return m.Unwrap(token)
-}
-
-// WrapSizeLimit implements gss.SecContext.
-func (c *conversation) WrapSizeLimit(conf bool, maxToken int) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return 0, err
-	}
-	return m.WrapSizeLimit(conf, maxToken)
-}
-
-// Export implements gss.SecContext: it exports the selected mechanism's
-// context (SPNEGO has nothing left to say once established).
-func (c *conversation) Export() ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m, err := c.ready()
-	if err != nil {
-		return nil, err
-	}
-	return m.Export()
 }
 
 // Inquire implements gss.SecContext. Mech is the selected mechanism as the
