@@ -2,4 +2,5 @@
 
 package platform
 
-// The SSPI backend (sspi_windows) will be imported here.
+// The SSPI backend registers itself as gss.Default() when imported.
+import _ "github.com/gssnego/gssnego/sspi_windows"

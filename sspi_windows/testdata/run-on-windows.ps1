@@ -43,9 +43,9 @@ if ($AskPassword) {
 $root = Resolve-Path (Join-Path $PSScriptRoot "..\..")
 Push-Location $root
 try {
-  $args = @("test", "-count=1", "-v")
-  if ($Run) { $args += @("-run", $Run) }
-  & go @args @Packages
+  $goArgs = @("test", "-count=1", "-v")
+  if ($Run) { $goArgs += @("-run", $Run) }
+  & go @goArgs @Packages
   exit $LASTEXITCODE
 } finally {
   Pop-Location
