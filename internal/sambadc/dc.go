@@ -191,6 +191,7 @@ func (d *DC) writeConfigs(kdcPort int) error {
 	max log size = 0
 	krb5 port = %[5]d
 	idmap_ldb:use rfc2307 = yes
+	server services = -dns -nbt -wrepl -drepl -kcc -dnsupdate -ntp_signd
 
 [sysvol]
 	path = %[4]s/state/sysvol

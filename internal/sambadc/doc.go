@@ -68,7 +68,10 @@
 //   - Start timings: ~1.3–1.6 s from copy to a DC whose KDC, LDAP and
 //     winbindd (`wbinfo -p`) answer; winbindd comes last. ~7 s on the first
 //     run (provisioning), and ~7 s too when the two cores are busy with
-//     other builds. `-M single` gives 8 processes instead of ~59.
+//     other builds. `-M single` gives 8 processes instead of ~59. The DC
+//     runs without the services no test needs (server services = -dns -nbt
+//     -wrepl -drepl -kcc -dnsupdate -ntp_signd): no DNS server, so clients
+//     must not look up SRV records (krb5.conf names the KDC).
 //   - Accounts without msDS-SupportedEncryptionTypes get an RC4 ticket with
 //     an AES256 session key (klist 1.20 prints "DEPRECATED:arcfour-hmac");
 //     with 24 both are AES256. Service tickets carry a PAC: ~1.1 KB for a
