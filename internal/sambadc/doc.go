@@ -88,6 +88,10 @@
 //     ~1.5 KB; accept-completed with AP-REP); NTLMSSP takes 4 (the last is
 //     the acceptor's 9-byte accept-completed, which the initiator must
 //     still be given). A wrong NTLM password ends in "NA * NT_STATUS_…".
+//   - An acceptor without Kerberos (Conf("gensec:gse_krb5 = no")) answers a
+//     Kerberos-capable initiator's optimistic AP-REQ with request-mic and
+//     the NTLMSSP OID, no token (23 bytes); NTLMSSP then runs as usual and
+//     the acceptor ends with a bare accept-completed (9 bytes): 6 tokens.
 //   - samba-tool/ldb work on the running DC's sam.ldb directly (tdb locks),
 //     as AddUser and AddService do; the Python bindings need Debian's
 //     /usr/bin/python3, not a pyenv shim. sAMAccountName is at most 20

@@ -33,26 +33,47 @@ type Helper struct {
 	once   sync.Once
 }
 
-// InitiatorOption changes how SpnegoInitiator starts its helper.
-type InitiatorOption func(*initiatorConfig)
+// HelperOption changes how SpnegoAcceptor or SpnegoInitiator starts its
+// helper.
+type HelperOption func(*helperConfig)
 
-type initiatorConfig struct{ noKerberos bool }
+type helperConfig struct {
+	noKerberos bool
+	conf       []string
+}
 
-// WithoutKerberos starts the initiator with no ticket cache, so it offers
+// WithoutKerberos starts an initiator with no ticket cache, so it offers
 // NTLMSSP only (gensec skips krb5 when it cannot import a credential).
-func WithoutKerberos() InitiatorOption { return func(c *initiatorConfig) { c.noKerberos = true } }
+func WithoutKerberos() HelperOption { return func(c *helperConfig) { c.noKerberos = true } }
+
+// Conf adds smb.conf [global] lines to the helper's configuration, e.g.
+// "gensec:gse_krb5 = no" (an acceptor without Kerberos: SPNEGO then falls
+// back to NTLMSSP with mechListMICs) or "gensec:ntlmssp = no".
+func Conf(lines ...string) HelperOption {
+	return func(c *helperConfig) { c.conf = append(c.conf, lines...) }
+}
+
+func helperOptions(opts []HelperOption) helperConfig {
+	var c helperConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
 
 // SpnegoAcceptor starts Samba's SPNEGO acceptor with the keys in keytab (a
 // plain path, as AddService returns): Kerberos through the dedicated
 // keytab, NTLMSSP through the DC's winbindd. It runs inside the DC's
 // namespaces; tb.Cleanup stops it.
-func (d *DC) SpnegoAcceptor(tb testing.TB, keytab string) *Helper {
+func (d *DC) SpnegoAcceptor(tb testing.TB, keytab string, opts ...HelperOption) *Helper {
 	tb.Helper()
+	cfg := helperOptions(opts)
 	dir := d.helperDir(tb, "acceptor")
-	conf := d.helperConf(dir, fmt.Sprintf(`	security = ads
-	kerberos method = dedicated keytab
-	dedicated keytab file = FILE:%s
-`, keytab))
+	conf := d.helperConf(dir, append([]string{
+		"security = ads",
+		"kerberos method = dedicated keytab",
+		"dedicated keytab file = FILE:" + keytab,
+	}, cfg.conf...))
 	return d.startHelper(tb, "acceptor", dir, nil, "--helper-protocol=gss-spnego", "--configfile="+conf)
 }
 
@@ -62,18 +83,15 @@ func (d *DC) SpnegoAcceptor(tb testing.TB, keytab string) *Helper {
 // gets user a TGT in the helper's own ccache first; the password also
 // feeds NTLMSSP. Offered mechs: [MS-KRB5, krb5, NTLMSSP], or [NTLMSSP]
 // WithoutKerberos. tb.Cleanup stops it.
-func (d *DC) SpnegoInitiator(tb testing.TB, user, password, service, host string, opts ...InitiatorOption) *Helper {
+func (d *DC) SpnegoInitiator(tb testing.TB, user, password, service, host string, opts ...HelperOption) *Helper {
 	tb.Helper()
-	var cfg initiatorConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := helperOptions(opts)
 	dir := d.helperDir(tb, "initiator")
 	ccache := "FILE:" + filepath.Join(dir, "ccache")
 	if !cfg.noKerberos {
 		d.Kinit(tb, user, password, ccache)
 	}
-	conf := d.helperConf(dir, "")
+	conf := d.helperConf(dir, cfg.conf)
 	return d.startHelper(tb, "initiator", dir, []string{"KRB5CCNAME=" + ccache},
 		"--helper-protocol=gss-spnego-client", "--configfile="+conf,
 		"--username="+user, "--password="+password, "--domain="+d.Domain,
@@ -95,7 +113,7 @@ func (d *DC) helperDir(tb testing.TB, role string) string {
 
 // helperConf writes a client smb.conf whose state lives in dir, so
 // ntlm_auth touches neither the DC's databases nor /var/lib/samba.
-func (d *DC) helperConf(dir, extra string) string {
+func (d *DC) helperConf(dir string, extra []string) string {
 	conf := filepath.Join(dir, "smb.conf")
 	text := fmt.Sprintf(`[global]
 	realm = %s
@@ -106,7 +124,10 @@ func (d *DC) helperConf(dir, extra string) string {
 	cache directory = %[3]s
 	log file = %[3]s/log.%%m
 	max log size = 0
-%[4]s`, d.Realm, d.Domain, dir, extra)
+`, d.Realm, d.Domain, dir)
+	for _, l := range extra {
+		text += "\t" + l + "\n"
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		panic(err) // dir was just created by us
 	}

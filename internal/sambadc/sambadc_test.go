@@ -79,6 +79,18 @@ func TestSambaDC(t *testing.T) {
 		t.Logf("NTLM: %d tokens, sizes %v", len(tokens), sizes(tokens))
 	})
 
+	t.Run("SpnegoFallbackToNTLM", func(t *testing.T) {
+		// The initiator's first choice (MS-KRB5, with an optimistic AP-REQ)
+		// is refused: SPNEGO must fall back to NTLMSSP and both sides must
+		// send a mechListMIC.
+		ini := d.SpnegoInitiator(t, "bob", "Bob-Pa55word", "HTTP", "svc.samdom.test")
+		acc := d.SpnegoAcceptor(t, aesKeytab, Conf("gensec:gse_krb5 = no"))
+		tokens, user := exchange(t, ini, acc)
+		assert.Equal(t, `SAMDOM\bob`, user)
+		assert.Greater(t, len(tokens), 4)
+		t.Logf("fallback: %d tokens, sizes %v", len(tokens), sizes(tokens))
+	})
+
 	t.Run("SpnegoWrongPassword", func(t *testing.T) {
 		ini := d.SpnegoInitiator(t, "bob", "Wrong-Pa55word", "HTTP", "svc.samdom.test", WithoutKerberos())
 		acc := d.SpnegoAcceptor(t, aesKeytab)
