@@ -36,7 +36,8 @@ type SecContext struct {
 	established bool
 	failed      bool
 	sizes       *Sizes
-	cksumLen    int // RFC 4121 checksum length seen in MIC tokens, 0 if none yet
+	cksumLen    int    // RFC 4121 checksum length seen in MIC tokens, 0 if none yet
+	chosenPkg   string // the package Negotiate chose, once known
 }
 
 var _ gss.SecContext = (*SecContext)(nil)

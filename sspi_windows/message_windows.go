@@ -2,6 +2,7 @@ package sspi
 
 import (
 	"runtime"
+	"strings"
 	"unsafe"
 
 	winsspi "github.com/alexbrainman/sspi"
@@ -162,7 +163,24 @@ const wineMinTrailer = 64
 // wineKerberos reports whether per-message calls go to Wine's Kerberos
 // package (its token layouts differ from Windows').
 func (c *SecContext) wineKerberos() bool {
-	return IsWine() && c.pkg != PackageNTLM
+	return IsWine() && !strings.EqualFold(c.messagePackage(), PackageNTLM)
+}
+
+// messagePackage is the package that makes the per-message tokens: the
+// context's own, or for Negotiate the one it chose
+// (SECPKG_ATTR_NEGOTIATION_INFO, asked once after establishment).
+func (c *SecContext) messagePackage() string {
+	if c.pkg != PackageNegotiate {
+		return c.pkg
+	}
+	if c.chosenPkg == "" {
+		if name, ret := c.negotiatedPackage(); ret == secEOK && name != "" {
+			c.chosenPkg = name
+		} else {
+			c.chosenPkg = PackageNegotiate
+		}
+	}
+	return c.chosenPkg
 }
 
 // Unwrap reverses Wrap for a standard GSS wrap token from any peer. On
@@ -178,7 +196,7 @@ func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
 	if len(token) == 0 {
 		return nil, false, gss.NewError(opDecryptMessage, gss.StatusDefectiveToken, 0, c.mech, "empty wrap token")
 	}
-	if c.pkg == PackageNTLM {
+	if strings.EqualFold(c.messagePackage(), PackageNTLM) {
 		if len(token) < ntlmSignatureSize {
 			return nil, false, gss.NewError(opDecryptMessage, gss.StatusDefectiveToken, 0, c.mech, "NTLM wrap token shorter than its signature")
 		}

@@ -183,3 +183,25 @@ func TestProviderRegistered(t *testing.T) {
 	var ge *gss.Error
 	assert.True(t, errors.As(err, &ge))
 }
+
+func TestCredentialInquire(t *testing.T) {
+	l := needLab(t)
+	p := New()
+	cred, err := p.AcquireCredential(nil, nil, gss.CredInitiateOnly)
+	require.NoError(t, err)
+	info, err := cred.Inquire()
+	require.NoError(t, err)
+	t.Logf("default initiator credential: %+v", info)
+	assert.Equal(t, gss.CredInitiateOnly, info.Usage)
+	assert.Contains(t, info.Mechs, gss.MechKRB5)
+	if !IsWine() {
+		assert.Contains(t, info.Name, l.User, "SECPKG_CRED_ATTR_NAMES")
+	}
+	require.NoError(t, cred.Release())
+	require.NoError(t, cred.Release(), "second Release")
+	_, err = cred.Inquire()
+	assert.ErrorIs(t, err, gss.ErrNoCred)
+
+	_, err = p.AcquireCredential(nil, []gss.OID{gss.MechNegoEx}, gss.CredInitiateOnly)
+	assert.ErrorIs(t, err, gss.ErrBadMech)
+}
