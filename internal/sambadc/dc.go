@@ -103,8 +103,8 @@ func Start(tb testing.TB) *DC {
 			d.Stop()
 		}
 		if tb.Failed() {
-			tb.Logf("sambadc: DC logs were in %s (now removed); last lines of the samba log:\n%s",
-				dir, tailFile(filepath.Join(dir, "log", "log.samba"), 30))
+			tb.Logf("sambadc: DC logs were in %s (now removed); samba's output and log:\n%s\n%s", dir,
+				tailFile(filepath.Join(dir, "samba.out"), 20), tailFile(filepath.Join(dir, "log", "log.samba"), 30))
 		}
 		_ = os.RemoveAll(dir)
 	})
@@ -115,9 +115,10 @@ func Start(tb testing.TB) *DC {
 	return d
 }
 
-// Launch is Start for code outside a test: it creates the DC in dir (which
-// must exist and be empty, with a short path) and starts it; the caller
-// must Stop it, also when Launch returns an error with a non-nil DC.
+// Launch is Start for code outside a test: it copies the provisioned DC
+// into dir (an existing directory with a short path) and starts it; the
+// caller must Stop it, also when Launch returns an error with a non-nil DC,
+// and remove dir.
 func Launch(dir string) (*DC, error) {
 	begin := time.Now()
 	if err := supported(); err != nil {

@@ -1,10 +1,10 @@
 // Package sambadc runs a real Samba AD DC for tests: a KDC that issues
 // AD tickets (with a PAC), LDAP, winbindd, and Samba's own SPNEGO (gensec)
-// as an initiator and an acceptor through ntlm_auth's helper protocols,
-// without any SMB code. It is the peer for interop tests of our SPNEGO
-// engine against Samba's.
+// as an initiator and an acceptor through ntlm_auth's helper protocols
+// (tokens in and out, no SMB between the peers). It is the peer for interop
+// tests of our SPNEGO engine against Samba's.
 //
-//	d := sambadc.Start(t)                                   // ~1.5 s (first run ever: ~7 s)
+//	d := sambadc.Start(t)                                   // ~1.5 s (first run: ~7 s)
 //	d.AddUser(t, "bob", "Bob-Pa55word")
 //	kt := d.AddService(t, "HTTP/svc.samdom.test", true)     // AES-only account, keytab path
 //	d.Kinit(t, "bob", "Bob-Pa55word", "")                   // TGT into d.CCache
@@ -15,8 +15,11 @@
 //
 // Clients on the host use d.Env() (KRB5_CONFIG, KRB5CCNAME): its krb5.conf
 // names d.KDCAddr (TCP and UDP; MIT is told to prefer TCP with
-// udp_preference_limit = 1, Heimdal tries UDP first) and needs no DNS. d.Command runs a tool inside the DC's namespaces,
-// d.Dial connects inside them, d.Forward exposes another port (LDAP: 389).
+// udp_preference_limit = 1, Heimdal tries UDP first) and needs no DNS.
+// d.Command runs a tool inside the DC's namespaces, d.Dial connects inside
+// them, d.Forward exposes another port to the host (LDAP: 389). Helper.Step
+// drives Samba's SPNEGO one token at a time; Helper.Dir keeps its smb.conf
+// and logs.
 //
 // Without root, Linux or the Samba packages (ci/install-deps.sh samba) a
 // test skips, or fails when GSSNEGO_REQUIRE_LAB=1 (see package lab).
@@ -65,10 +68,12 @@
 //
 // # Samba behaviour seen here (4.17)
 //
-//   - Start timings: ~1.3–1.6 s from copy to a DC whose KDC, LDAP and
-//     winbindd (`wbinfo -p`) answer; winbindd comes last. ~7 s on the first
-//     run (provisioning), and ~7 s too when the two cores are busy with
-//     other builds. `-M single` gives 8 processes instead of ~59. The DC
+//   - Start timings: 1.3–1.6 s on an idle 2-core machine from copy to a DC
+//     whose KDC, LDAP and winbindd (`wbinfo -p`) answer (winbindd comes
+//     last); 3.4–4.6 s while other builds keep the cores busy (load 6–9).
+//     The first run also provisions: ~7 s idle, ~17 s under that load.
+//     AddUser ~0.3 s, AddService ~0.4 s. `-M single` gives 8 processes
+//     instead of ~59. The DC
 //     runs without the services no test needs (server services = -dns -nbt
 //     -wrepl -drepl -kcc -dnsupdate -ntp_signd): no DNS server, so clients
 //     must not look up SRV records (krb5.conf names the KDC).
