@@ -83,8 +83,14 @@ func Start(tb testing.TB) *DC {
 		lab.Unavailable(tb, "%v", err)
 		return nil
 	}
-	if _, err := findTools(); err != nil {
+	t, err := findTools()
+	if err != nil {
 		lab.Unavailable(tb, "%v (install it with ci/install-deps.sh samba)", err)
+		return nil
+	}
+	// Root in a container may still lack CAP_SYS_ADMIN for namespaces.
+	if out, err := exec.Command(t["unshare"], "--net", "--mount", "--pid", "--fork", "true").CombinedOutput(); err != nil {
+		lab.Unavailable(tb, "cannot create namespaces for the DC: unshare: %v: %s", err, bytes.TrimSpace(out))
 		return nil
 	}
 	// Not tb.TempDir(): Samba puts Unix sockets under its directories and
