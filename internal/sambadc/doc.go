@@ -51,8 +51,10 @@
 //     (go test -timeout), Pdeathsig kills unshare and --kill-child the
 //     namespace: no DC outlives its test (the directory in $TMPDIR does).
 //   - Tools that need winbindd (ntlm_auth for NTLMSSP, wbinfo) must run
-//     inside the namespaces: d.Command wraps them in nsenter. Run on the
-//     host, ntlm_auth prints "could not obtain winbind separator!".
+//     inside the namespaces: d.Command wraps them in nsenter, and the
+//     helpers always run there. (Run on the host against a dedicated keytab,
+//     the acceptor's Kerberos path works without winbindd, only printing
+//     "could not obtain winbind separator!" on stderr; NTLMSSP cannot.)
 //
 // # Provisioning cache
 //
