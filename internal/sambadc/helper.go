@@ -48,7 +48,7 @@ func WithoutKerberos() HelperOption { return func(c *helperConfig) { c.noKerbero
 
 // Conf adds smb.conf [global] lines to the helper's configuration, e.g.
 // "gensec:gse_krb5 = no" (an acceptor without Kerberos: SPNEGO then falls
-// back to NTLMSSP with mechListMICs) or "gensec:ntlmssp = no".
+// back to NTLMSSP) or "gensec:ntlmssp = no".
 func Conf(lines ...string) HelperOption {
 	return func(c *helperConfig) { c.conf = append(c.conf, lines...) }
 }
@@ -69,7 +69,7 @@ func (d *DC) SpnegoAcceptor(tb testing.TB, keytab string, opts ...HelperOption) 
 	tb.Helper()
 	cfg := helperOptions(opts)
 	dir := d.helperDir(tb, "acceptor")
-	conf := d.helperConf(dir, append([]string{
+	conf := d.helperConf(tb, dir, append([]string{
 		"security = ads",
 		"kerberos method = dedicated keytab",
 		"dedicated keytab file = FILE:" + keytab,
@@ -91,7 +91,7 @@ func (d *DC) SpnegoInitiator(tb testing.TB, user, password, service, host string
 	if !cfg.noKerberos {
 		d.Kinit(tb, user, password, ccache)
 	}
-	conf := d.helperConf(dir, cfg.conf)
+	conf := d.helperConf(tb, dir, cfg.conf)
 	return d.startHelper(tb, "initiator", dir, []string{"KRB5CCNAME=" + ccache},
 		"--helper-protocol=gss-spnego-client", "--configfile="+conf,
 		"--username="+user, "--password="+password, "--domain="+d.Domain,
@@ -113,7 +113,8 @@ func (d *DC) helperDir(tb testing.TB, role string) string {
 
 // helperConf writes a client smb.conf whose state lives in dir, so
 // ntlm_auth touches neither the DC's databases nor /var/lib/samba.
-func (d *DC) helperConf(dir string, extra []string) string {
+func (d *DC) helperConf(tb testing.TB, dir string, extra []string) string {
+	tb.Helper()
 	conf := filepath.Join(dir, "smb.conf")
 	text := fmt.Sprintf(`[global]
 	realm = %s
@@ -129,7 +130,7 @@ func (d *DC) helperConf(dir string, extra []string) string {
 		text += "\t" + l + "\n"
 	}
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-		panic(err) // dir was just created by us
+		tb.Fatal(err)
 	}
 	return conf
 }
