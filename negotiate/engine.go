@@ -1,6 +1,7 @@
 package negotiate
 
 import (
+	"encoding/binary"
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate/mechtoken"
 )
@@ -179,6 +180,7 @@ func (c *conversation) receiveMIC(t *Token) error {
 		return engineErr(ErrMICInvalid, "verify", "verify "+c.peerName()+" mechListMIC", err)
 	}
 	c.lastCheck(MICValid)
+	c.resetNTLMCrypto(true)
 	c.peerMIC = t.MechListMIC
 	c.micReceived = true
 	c.record.MICReceived = true
@@ -255,7 +257,29 @@ func (c *conversation) ownMIC() ([]byte, error) {
 	}
 	c.micSent = true
 	c.record.MICSent = true
+	c.resetNTLMCrypto(false)
 	return mic, nil
+}
+
+// ntlmResetCrypto is gss-ntlmssp's GSS_NTLMSSP_RESET_CRYPTO_OID.
+var ntlmResetCrypto = gss.MustParseOID("1.3.6.1.4.1.7165.655.1.3")
+
+// resetNTLMCrypto puts NTLM's RC4 state back after a mechListMIC was made
+// (verify false) or checked (verify true), as MS-SPNG §3.2.5.1 requires and
+// MIT's SPNEGO does: without it the first application message after the
+// MIC exchange fails against Windows and MIT peers. Backends without the
+// option (SSPI resets inside its NTLM package) are left alone.
+func (c *conversation) resetNTLMCrypto(verify bool) {
+	if c.selected != gss.MechNTLMSSP {
+		return
+	}
+	if o, ok := c.mech.(interface{ SetOption(gss.OID, []byte) error }); ok {
+		v := []byte{0, 0, 0, 0}
+		if verify {
+			binary.NativeEndian.PutUint32(v, 1)
+		}
+		_ = o.SetOption(ntlmResetCrypto, v) // a mechanism without the option has nothing to reset
+	}
 }
 
 // needPeerMIC: the peer owes us a MIC when the policy made it due, or when
