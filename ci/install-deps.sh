@@ -14,7 +14,7 @@ for g in "${groups[@]}"; do
     wine) # the Windows build's tests under Wine, and the ProcessPrng shim (ci/wine.sh)
       pkgs+=(wine64 wine gcc-mingw-w64-x86-64-win32) ;;
     samba) # a real Samba AD DC and its SPNEGO helper (internal/sambadc); samba-ad-provision is only a Recommends but provisioning needs it
-      pkgs+=(samba samba-ad-dc samba-ad-provision winbind smbclient ldap-utils krb5-user) ;;
+      pkgs+=(samba samba-ad-dc samba-ad-provision winbind smbclient ldap-utils krb5-user iproute2) ;;
     apache) # Apache httpd + mod_auth_gssapi as an HTTP Negotiate peer (internal/apache); not the apache2 metapackage (a system service)
       pkgs+=(apache2-bin libapache2-mod-auth-gssapi curl) ;;
     *) echo "install-deps.sh: unknown group $g" >&2; exit 2 ;;
