@@ -504,6 +504,8 @@ func (d *DC) Dial(network, addr string) (net.Conn, error) {
 
 // Forward makes the DC's TCP port (e.g. 389 for LDAP) reachable from the
 // host and returns the host address ("127.0.0.1:port"); it lasts until Stop.
+// Clients must name the DC's own services by its host name, not the
+// address: ldap/dc1.samdom.test, host/dc1.samdom.test (see HostName).
 func (d *DC) Forward(tb testing.TB, port int) string {
 	tb.Helper()
 	f, err := newForwarder()
