@@ -3,6 +3,8 @@ package negotiate_test
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate"
@@ -36,4 +38,34 @@ func ExampleParse() {
 	// NegTokenResp accept-completed
 	// NegTokenInit [1.2.840.48018.1.2.2 1.2.840.113554.1.2.2 1.3.6.1.4.1.311.2.2.10] 30220609
 	// NegTokenResp: field negTokenResp at offset 0: non-minimal length encoding (5 in 1 octets)
+}
+
+func ExampleTranscript() {
+	// curl --negotiate against Apache (MIT krb5, vectors/mit): an optimistic
+	// AP-REQ accepted in one round trip. Under the Windows profile nobody owes
+	// a mechListMIC.
+	apReqInit, _ := os.ReadFile("testdata/vectors/mit/curl-01-i2a.hex")
+	apRepResp, _ := os.ReadFile("testdata/vectors/mit/httpd-02-a2i.hex")
+	tr := negotiate.NewTranscript(negotiate.Policy{Profile: negotiate.ProfileWindows})
+	for i, h := range [][]byte{apReqInit, apRepResp} {
+		b, _ := hex.DecodeString(strings.TrimSpace(string(h)))
+		d := negotiate.InitiatorToAcceptor
+		if i == 1 {
+			d = negotiate.AcceptorToInitiator
+		}
+		r := tr.Add(d, b)
+		fmt.Println(r.Direction, r.Kind, r.MechToken.Mech, r.MechToken.Message, r.MechToken.SessionEtype)
+	}
+	v := tr.Verdict
+	fmt.Println(v.Result, v.Initiator.Due, v.Acceptor.Due, v.Etype.NewEnctype)
+
+	// The strict profile wants MICs both ways and reports the missing ones.
+	tr.Policy.Profile = negotiate.ProfileStrict
+	v = tr.Evaluate()
+	fmt.Println(v.Err())
+	// Output:
+	// i2a NegTokenInit krb5 AP-REQ aes256-cts-hmac-sha1-96
+	// a2i NegTokenResp krb5 AP-REP aes256-cts-hmac-sha1-96
+	// ok false false yes
+	// negotiate: required mechListMIC missing: no mechListMIC from initiator (strict-profile), acceptor (strict-profile) (mic-missing)
 }

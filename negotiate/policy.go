@@ -648,7 +648,7 @@ func (e *evaluator) finish() {
 		if v.Downgrade {
 			v.Result = ResultDowngradeWithoutMIC
 		}
-		v.Reason = "required mechListMIC missing: " + missing
+		v.Reason = "no mechListMIC from " + missing
 		return
 	}
 	v.Result = ResultOK
