@@ -10,6 +10,7 @@ import "C"
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -115,6 +116,10 @@ func cOIDSet(op string, oids []gss.OID) (C.gss_OID_set, error) {
 	}
 	return set, nil
 }
+
+// safetyNetRuns counts native objects freed by a runtime cleanup because
+// their owner was garbage collected without Release or Close (tests read it).
+var safetyNetRuns atomic.Int64
 
 // indefinite is GSS_C_INDEFINITE.
 const indefinite = 0xffffffff

@@ -68,7 +68,10 @@ func (r *ctxResources) free() {
 
 func newSecContext(res *ctxResources, initiator bool, mech gss.OID) *SecContext {
 	c := &SecContext{res: res, initiator: initiator, mech: mech}
-	c.cleanup = runtime.AddCleanup(c, (*ctxResources).free, res)
+	c.cleanup = runtime.AddCleanup(c, func(r *ctxResources) {
+		safetyNetRuns.Add(1)
+		r.free()
+	}, res)
 	return c
 }
 

@@ -36,7 +36,10 @@ func releaseCred(h C.gss_cred_id_t) {
 
 func newCredential(h C.gss_cred_id_t) *Credential {
 	c := &Credential{h: h}
-	c.cleanup = runtime.AddCleanup(c, releaseCred, h)
+	c.cleanup = runtime.AddCleanup(c, func(h C.gss_cred_id_t) {
+		safetyNetRuns.Add(1)
+		releaseCred(h)
+	}, h)
 	return c
 }
 

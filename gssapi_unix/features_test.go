@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -190,4 +192,33 @@ func TestCredentialOptions(t *testing.T) {
 	assert.Equal(t, realm.Principal("svcuser"), ai.InitiatorName)
 	assert.True(t, strings.HasPrefix(ai.AcceptorName, "HTTP/localhost"), ai.AcceptorName)
 	_ = testrealm.LabEtypes
+}
+
+// TestCleanupSafetyNet drops names, credentials and contexts without
+// Release/Close: the runtime cleanups free them (and leakcheck.sh would see
+// a leak otherwise).
+func TestCleanupSafetyNet(t *testing.T) {
+	p := provider(t)
+	before := safetyNetRuns.Load()
+	const n = 20
+	func() {
+		for i := 0; i < n; i++ {
+			target, err := p.ImportName(realm.Principal(targetHTTP), gss.NameKerberosPrincipal)
+			require.NoError(t, err)
+			cred, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly)
+			require.NoError(t, err)
+			ini, err := p.InitSecContext(target, gss.WithInitiatorCredential(cred))
+			require.NoError(t, err)
+			_, err = ini.Continue(nil)
+			require.NoError(t, err)
+		}
+	}()
+	// Each iteration leaves a name, a credential and a context: 3n cleanups
+	// (the credential's only after the context's dropped its reference).
+	deadline := time.Now().Add(10 * time.Second)
+	for safetyNetRuns.Load()-before < 2*n && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.GreaterOrEqual(t, safetyNetRuns.Load()-before, int64(2*n))
 }

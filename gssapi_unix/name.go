@@ -43,7 +43,10 @@ func importName(s string, t gss.NameType) (*Name, error) {
 		return nil, newError(op, major, minor, "")
 	}
 	nm := &Name{h: h, display: s, typ: t}
-	nm.cleanup = runtime.AddCleanup(nm, releaseName, h)
+	nm.cleanup = runtime.AddCleanup(nm, func(h C.gss_name_t) {
+		safetyNetRuns.Add(1)
+		releaseName(h)
+	}, h)
 	if d, dt, err := displayName(h); err == nil && d != "" {
 		nm.display = d
 		if dt != "" {
