@@ -14,6 +14,10 @@
 // KindOpaque. Results alias the input: byte-slice fields point into it, so
 // keep the input unchanged while the result is in use. Sniffing a Kerberos
 // token does not allocate.
+//
+// DER (the GSS framing and every Kerberos message) is read strictly with
+// cryptobyte: minimal definite lengths, no trailing bytes at any level.
+// Every real peer's token in testdata is strict DER; BER is not tolerated.
 package mechtoken
 
 import (
@@ -106,7 +110,8 @@ type Info struct {
 // Unrecognized input (including an empty token, and a GSS-framed token of a
 // non-Kerberos mechanism) is KindOpaque with a nil error. A recognized but
 // malformed token returns a *ParseError whose Offset counts from the start of
-// b. Recognition is by the first bytes (PROTOCOL.md §7): `60` framing, raw
+// b (its Token names the structure that was recognized), with an Info that
+// holds only KindOpaque, Len and, if the framing was read, Mech. Recognition is by the first bytes (PROTOCOL.md §7): `60` framing, raw
 // `6e`/`6f`/`7e` Kerberos messages, `04 04`/`05 04` RFC 4121 tokens,
 // "NTLMSSP\0", "NEGOEXTS", and a 16-byte token starting `01 00 00 00` (NTLM
 // signature).
