@@ -364,3 +364,47 @@ func TestEncryptMessageTwoBuffers(t *testing.T) {
 		assert.Equal(t, []byte{0x05, 0x04}, trailer[:2])
 	}
 }
+
+// TestKerberosSingleEtype runs in the Wine runner's extra passes, where the
+// realm's configuration allows one etype only, so the acceptor subkey and
+// every per-message token are of that etype (RFC 4757 tokens for RC4,
+// 24-octet checksums for aes256-sha384).
+func TestKerberosSingleEtype(t *testing.T) {
+	l := needLab(t)
+	if l.OnlyEtype == 0 {
+		t.Skipf("runs only in the Wine runner's single-etype passes (%s)", "GSSNEGO_SSPI_ONLY_ETYPE")
+	}
+	e := gss.Enctype(l.OnlyEtype)
+	// The service's keys must be of e too: MIT refuses to decrypt a ticket
+	// whose enctype is not permitted.
+	spn, ok := l.EtypeSPNs[l.OnlyEtype]
+	require.True(t, ok, "no service for %v in %s", e, "GSSNEGO_SSPI_ETYPE_SPNS")
+	t.Logf("every key is %v, service %s", e, spn)
+	ini, acc := handshake(t, spn, krbFlags, nil, nil)
+	defer ini.Close()
+	defer acc.Close()
+	// The acceptor's MIC first, as a mechListMIC would be: under Wine it
+	// tells the initiator the checksum length Unwrap needs (package doc).
+	mic, err := acc.GetMIC([]byte("mechTypes"))
+	require.NoError(t, err)
+	t.Logf("acceptor MIC (%d bytes): %x", len(mic), mic)
+	switch e {
+	case gss.EnctypeRC4HMAC:
+		require.Equal(t, byte(0x60), mic[0], "RFC 4757 MICs keep the GSS framing")
+		inner, err := legacyInner(mic)
+		require.NoError(t, err)
+		assert.Equal(t, []byte{0x01, 0x01, 0x11, 0x00}, inner[:4], "TOK_ID 01 01, SGN_ALG HMAC-MD5")
+		assert.Len(t, mic, 37)
+	case gss.EnctypeAES256SHA384:
+		assert.Equal(t, []byte{0x04, 0x04}, mic[:2])
+		assert.Len(t, mic, 16+24, "hmac-sha384-192 checksum")
+	}
+	require.NoError(t, ini.VerifyMIC([]byte("mechTypes"), mic))
+	// The acceptor has not seen a MIC yet, only made one: enough too.
+	w, _, err := ini.Wrap([]byte("first message"), true)
+	require.NoError(t, err)
+	got, _, err := acc.Unwrap(w)
+	require.NoError(t, err)
+	assert.Equal(t, "first message", string(got))
+	exchangeMessages(t, ini, acc)
+}

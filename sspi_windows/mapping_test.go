@@ -161,5 +161,7 @@ func TestWrapPlaintextLen(t *testing.T) {
 	_, err = wrapPlaintextLen([]byte("garbage"), 0)
 	assert.Error(t, err)
 	assert.Equal(t, 12, micChecksumLen(pad([]byte{0x04, 0x04}, 26)))
+	assert.Equal(t, 24, sealedChecksumLen(pad(hdr(0x06, 16), 16+28+16+16+24), 28))
+	assert.Equal(t, 0, sealedChecksumLen(pad(hdr(0x04, 12), 5+12), 5))
 	assert.Equal(t, 0, micChecksumLen([]byte{0x60, 0x23}))
 }

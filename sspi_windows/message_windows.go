@@ -1,6 +1,7 @@
 package sspi
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -55,7 +56,13 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 	}
 	// A copy, not SECBUFFER_READONLY: Wine finds buffers by exact type.
 	data := append([]byte(nil), msg...)
-	sig := make([]byte, sz.MaxSignature)
+	sigLen := sz.MaxSignature
+	if IsWine() {
+		// Wine reports cbMaxSignature 37 but copies the whole gss_get_mic
+		// token without checking: 40 octets for aes256-sha384.
+		sigLen = max(sigLen, wineMinTrailer)
+	}
+	sig := make([]byte, sigLen)
 	bufs := []winsspi.SecBuffer{
 		secBuf(winsspi.SECBUFFER_DATA, data),
 		secBuf(winsspi.SECBUFFER_TOKEN, sig),
@@ -68,6 +75,10 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 	runtime.KeepAlive(sig)
 	if ret != winsspi.SEC_E_OK {
 		return nil, newError(opMakeSignature, uint32(ret), c.mech)
+	}
+	if bufs[1].BufferSize > uint32(len(sig)) {
+		return nil, gss.NewError(opMakeSignature, gss.StatusFailure, 0, c.mech,
+			fmt.Sprintf("package wrote a %d-byte signature into a %d-byte buffer", bufs[1].BufferSize, len(sig)))
 	}
 	sig = sig[:bufs[1].BufferSize:bufs[1].BufferSize]
 	if n := micChecksumLen(sig); n > 0 {
@@ -150,15 +161,17 @@ func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 	var out []byte
 	if c.wineKerberos() {
 		out = append(append(out, data...), tok...)
+		c.learnChecksumLen(out, len(msg))
 	} else {
 		out = append(append(append(out, tok...), data...), pad[:bufs[2].BufferSize]...)
 	}
 	return out, conf, nil
 }
 
-// wineMinTrailer is the smallest token buffer Wine's Kerberos EncryptMessage
-// accepts for an AES wrap token whatever SECPKG_ATTR_SIZES says.
-const wineMinTrailer = 64
+// wineMinTrailer sizes the TOKEN buffer for EncryptMessage at least this
+// large: Wine reports cbSecurityTrailer 49 but needs the whole gss_wrap
+// overhead there, 60 octets for aes-sha1 and 72 for aes256-sha384.
+const wineMinTrailer = 128
 
 // wineKerberos reports whether per-message calls go to Wine's Kerberos
 // package (its token layouts differ from Windows').
@@ -225,6 +238,14 @@ func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
 }
 
 const ntlmSignatureSize = 16
+
+// learnChecksumLen records the RFC 4121 checksum length a sealed wrap token
+// of this context shows (see wrapPlaintextLen); both directions share the key.
+func (c *SecContext) learnChecksumLen(token []byte, msgLen int) {
+	if n := sealedChecksumLen(token, msgLen); n > 0 {
+		c.cksumLen = n
+	}
+}
 
 // EncryptMessage is the Windows two-buffer form used by the MSDN "SSPI with
 // Windows Sockets" sample: EncryptMessage over [TOKEN trailer][DATA msg]

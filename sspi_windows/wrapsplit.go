@@ -88,3 +88,17 @@ func micChecksumLen(mic []byte) int {
 	}
 	return 0
 }
+
+// sealedChecksumLen returns the checksum length of a sealed RFC 4121 wrap
+// token whose plaintext was msgLen octets long, or 0 for other tokens.
+func sealedChecksumLen(token []byte, msgLen int) int {
+	if len(token) < cfxHeaderLen || token[0] != 0x05 || token[1] != 0x04 || token[2]&0x02 == 0 {
+		return 0
+	}
+	ec := int(binary.BigEndian.Uint16(token[4:6]))
+	n := len(token) - cfxHeaderLen - 16 - msgLen - ec - cfxHeaderLen
+	if n <= 0 {
+		return 0
+	}
+	return n
+}

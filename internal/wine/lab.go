@@ -30,6 +30,9 @@ const (
 	// EnvStaleSPN is an SPN the KDC knows but whose key in the acceptor's
 	// keytab is outdated, for "wrong keytab" tests (Wine lab only).
 	EnvStaleSPN = "GSSNEGO_SSPI_STALE_SPN"
+	// EnvOnlyEtype is set by the Wine runner's single-etype passes: every
+	// key, the TGT's included, is of this etype number.
+	EnvOnlyEtype = "GSSNEGO_SSPI_ONLY_ETYPE"
 	// EnvWine is set to "1" by the Wine runner.
 	EnvWine = "GSSNEGO_SSPI_WINE"
 )
@@ -43,7 +46,8 @@ type Lab struct {
 	SPN2      string
 	EtypeSPNs map[int32]string // etype number → SPN
 	StaleSPN  string
-	ViaRunner bool // set by the Wine runner
+	ViaRunner bool  // set by the Wine runner
+	OnlyEtype int32 // set in the runner's single-etype passes
 }
 
 // FromEnv reads the lab from the environment; ok is false when the realm,
@@ -53,6 +57,9 @@ func FromEnv() (l *Lab, ok bool) {
 		Realm: os.Getenv(EnvRealm), User: os.Getenv(EnvUser), Password: os.Getenv(EnvPassword),
 		SPN: os.Getenv(EnvSPN), SPN2: os.Getenv(EnvSPN2), StaleSPN: os.Getenv(EnvStaleSPN),
 		ViaRunner: os.Getenv(EnvWine) == "1", EtypeSPNs: map[int32]string{},
+	}
+	if n, err := strconv.ParseInt(os.Getenv(EnvOnlyEtype), 10, 32); err == nil {
+		l.OnlyEtype = int32(n)
 	}
 	for _, kv := range strings.Split(os.Getenv(EnvEtypeSPNs), ",") {
 		k, v, found := strings.Cut(kv, "=")
@@ -71,6 +78,9 @@ func (l *Lab) Environ() []string {
 	}
 	if l.ViaRunner {
 		env = append(env, EnvWine+"=1")
+	}
+	if l.OnlyEtype != 0 {
+		env = append(env, fmt.Sprintf("%s=%d", EnvOnlyEtype, l.OnlyEtype))
 	}
 	keys := make([]int, 0, len(l.EtypeSPNs))
 	for k := range l.EtypeSPNs {
