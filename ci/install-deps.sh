@@ -17,6 +17,8 @@ for g in "${groups[@]}"; do
       pkgs+=(samba samba-ad-dc samba-ad-provision winbind smbclient ldap-utils krb5-user iproute2) ;;
     apache) # Apache httpd + mod_auth_gssapi as an HTTP Negotiate peer (internal/apache); not the apache2 metapackage (a system service)
       pkgs+=(apache2-bin libapache2-mod-auth-gssapi curl) ;;
+    browser) # headless Chromium as an HTTP Negotiate client (negotiate/httpauth); it dlopens the system libgssapi_krb5
+      pkgs+=(chromium) ;;
     *) echo "install-deps.sh: unknown group $g" >&2; exit 2 ;;
   esac
 done

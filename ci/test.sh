@@ -12,7 +12,7 @@ export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install dependencies"
-ci/install-deps.sh base samba apache
+ci/install-deps.sh base samba apache browser
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
