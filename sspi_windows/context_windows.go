@@ -64,6 +64,9 @@ func (c *ctxHandle) free() error {
 // without a credential the logon session's outbound credentials are used.
 func (p *Provider) InitSecContext(target gss.Name, opts ...gss.InitSecContextOption) (gss.SecContext, error) {
 	cfg := gss.NewInitSecContextConfig(opts...)
+	if cr, isSSPI := cfg.Credential.(*Credential); isSSPI && cfg.Mech == "" {
+		cfg.Mech = cr.mech // no mechanism asked for: the credential's
+	}
 	pkg, ok := packageForMech(cfg.Mech)
 	if !ok {
 		return nil, gss.NewError(opInitializeSecurityContext, gss.StatusBadMech, 0, cfg.Mech, "no SSPI package for this mechanism")
@@ -120,6 +123,10 @@ func mechOrDefault(m gss.OID) gss.OID {
 // setup attaches the credential (acquiring the default one if needed), the
 // channel bindings, the token size and the cleanup.
 func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.ChannelBindings) error {
+	op := opAcceptSecurityContext
+	if c.initiator {
+		op = opInitializeSecurityContext
+	}
 	switch cr := cred.(type) {
 	case nil:
 		own, err := acquire(c.pkg, c.mech, "", usage, nil)
@@ -128,13 +135,13 @@ func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.Cha
 		}
 		c.cred, c.ownsCred = own, true
 	case *Credential:
-		if cr.pkg != c.pkg && cred != nil && c.initiator {
-			return gss.NewError(opInitializeSecurityContext, gss.StatusBadMech, 0, c.mech,
+		if cr.pkg != c.pkg && c.initiator {
+			return gss.NewError(op, gss.StatusBadMech, 0, c.mech,
 				"credential is for package "+cr.pkg+", context needs "+c.pkg)
 		}
 		c.cred, c.pkg, c.mech = cr, cr.pkg, mechForCred(cr, c.mech)
 	default:
-		return gss.NewError(opInitializeSecurityContext, gss.StatusNoCred, 0, c.mech, "credential is not from the SSPI provider")
+		return gss.NewError(op, gss.StatusNoCred, 0, c.mech, "credential is not from the SSPI provider")
 	}
 	c.bindings = marshalChannelBindings(cb)
 	c.maxToken = 48256

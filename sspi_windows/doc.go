@@ -53,27 +53,40 @@
 //   - MakeSignature/VerifySignature make and check RFC 4121 MIC tokens for
 //     every lab etype (aes128, aes256, aes256-sha384, rc4 tickets), because
 //     MIT's acceptor subkey is aes256-cts-hmac-sha1-96 whenever both sides
-//     allow it (TestKerberosEtypes). Wine finds buffers by their exact type,
-//     so a SECBUFFER_DATA|SECBUFFER_READONLY buffer makes MakeSignature fail
-//     with SEC_E_INVALID_TOKEN; this package passes a copy instead.
+//     allow it (TestKerberosEtypes). With every key limited to one etype
+//     (the runner's extra passes) RC4 gives 37-octet RFC 4757 MIC tokens
+//     (60 23 … 01 01 11 00) and RFC 4757 wrap tokens, aes256-sha384 40-octet
+//     MIC tokens (TestKerberosSingleEtype). Wine finds buffers by their
+//     exact type, so a SECBUFFER_DATA|SECBUFFER_READONLY buffer makes
+//     MakeSignature fail with SEC_E_INVALID_TOKEN; this package passes a
+//     copy instead. Wine reports cbMaxSignature 37 but copies the whole
+//     gss_get_mic token into the TOKEN buffer without checking its size
+//     (40 octets for aes256-sha384), so under Wine the buffer is 128 octets.
 //   - EncryptMessage runs gss_wrap and puts the first len(DATA) bytes of
-//     the token into DATA and the rest into TOKEN, which must hold at least
-//     60 bytes although SECPKG_ATTR_SIZES says cbSecurityTrailer is 49.
+//     the token into DATA and the rest into TOKEN, which must hold the whole
+//     overhead (60 octets for aes-sha1, 72 for aes256-sha384) although
+//     SECPKG_ATTR_SIZES says cbSecurityTrailer is 49.
 //     DecryptMessage joins DATA‖TOKEN, runs gss_unwrap and copies exactly
 //     len(DATA) bytes of plaintext back, so DATA must be as long as the
 //     plaintext. Under Wine, Wrap therefore returns DATA‖TOKEN and Unwrap
-//     computes the plaintext length from the token header (wrapsplit.go),
-//     assuming a 12-octet checksum for sealed RFC 4121 tokens until the
-//     context has seen a MIC token that shows its length
-//     (TestEncryptMessageTwoBuffers, TestKerberosHandshakeMutual). The
-//     two-buffer form is consequently not Windows' layout under Wine.
+//     computes the plaintext length from the token header (wrapsplit.go).
+//     For a sealed RFC 4121 token that needs the checksum length, which
+//     Wine cannot tell (no SECPKG_ATTR_KEY_INFO): it is learnt from the MIC
+//     tokens the context made or verified and the sealed tokens it made,
+//     and is assumed to be 12 octets (aes-sha1) before that. An
+//     aes-sha2-keyed context that unwraps before any MIC or wrap of its own
+//     therefore gets a wrong length under Wine; exchange the mechListMIC (or
+//     any MIC) first, as SPNEGO does (TestEncryptMessageTwoBuffers,
+//     TestKerberosSingleEtype). The two-buffer form is consequently not
+//     Windows' layout under Wine.
 //   - QueryContextAttributes answers only SECPKG_ATTR_SIZES (cbMaxToken
 //     12000, cbMaxSignature 37, cbBlockSize 1, cbSecurityTrailer 49) and
 //     SECPKG_ATTR_NEGOTIATION_INFO; NAMES, NATIVE_NAMES, LIFESPAN,
 //     KEY_INFO, SESSION_KEY, PACKAGE_INFO and FLAGS return
 //     SEC_E_UNSUPPORTED_FUNCTION (TestWineContextAttributes). Inquire then
 //     reports no names and gss.EnctypeUnknown with a SessionKeyNote naming
-//     Wine.
+//     Wine. QueryCredentialsAttributes gives no name either: Credential
+//     Inquire reports the name it was acquired for (TestCredentialInquire).
 //   - "Negotiate" hands out the Kerberos package's GSS-framed AP-REQ with
 //     no SPNEGO around it; SECPKG_ATTR_NEGOTIATION_INFO names Kerberos
 //     (TestNegotiateHandshake).
