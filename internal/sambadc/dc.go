@@ -54,7 +54,8 @@ type DC struct {
 
 type tools map[string]string
 
-var toolNames = []string{"samba", "samba-tool", "ntlm_auth", "wbinfo", "kinit", "unshare", "nsenter", "ip", "mount"}
+var toolNames = []string{"samba", "samba-tool", "samba_spnupdate", "ntlm_auth", "wbinfo", "kinit",
+	"unshare", "nsenter", "ip", "mount"}
 
 func findTools() (tools, error) {
 	t := tools{}

@@ -78,7 +78,10 @@
 //     instead of ~59. The DC
 //     runs without the services no test needs (server services = -dns -nbt
 //     -wrepl -drepl -kcc -dnsupdate -ntp_signd): no DNS server, so clients
-//     must not look up SRV records (krb5.conf names the KDC).
+//     must not look up SRV records (krb5.conf names the KDC). Without the
+//     dnsupdate task the DC never runs samba_spnupdate, so it would lack
+//     ldap/dc1.samdom.test ("Server not found in Kerberos database"): the
+//     template runs it once.
 //   - Accounts without msDS-SupportedEncryptionTypes get an RC4 ticket with
 //     an AES256 session key (klist 1.20 prints "DEPRECATED:arcfour-hmac");
 //     with 24 both are AES256. Service tickets carry a PAC: ~1.1 KB for a

@@ -108,6 +108,15 @@ func TestSambaDC(t *testing.T) {
 		assert.Contains(t, err.Error(), "NT_STATUS_")
 	})
 
+	t.Run("DCServicePrincipals", func(t *testing.T) {
+		ccache := "FILE:" + filepath.Join(t.TempDir(), "cc")
+		d.Kinit(t, "administrator", d.AdminPassword, ccache)
+		env := append(os.Environ(), d.Env()...)
+		out, err := command(append(env, "KRB5CCNAME="+ccache), klist[0],
+			"ldap/dc1.samdom.test", "host/dc1.samdom.test", "cifs/dc1.samdom.test").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	})
+
 	t.Run("KDCOverUDP", func(t *testing.T) {
 		conf, err := os.ReadFile(d.Krb5Conf)
 		require.NoError(t, err)

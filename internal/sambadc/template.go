@@ -12,7 +12,7 @@ import (
 
 // templateFormat changes whenever the provisioning below changes, so a
 // cache from an older harness is not reused.
-const templateFormat = 1
+const templateFormat = 2
 
 // templateDir returns a provisioned DC directory for the installed Samba,
 // provisioning it on first use. Provisioning takes about 4 s; the result is
@@ -63,6 +63,13 @@ func templateDir(t tools) (string, error) {
 	if err := os.Rename(target, dir); err != nil {
 		return "", err
 	}
+	// Templates of other Samba versions or formats are dead weight (42 MB).
+	old, _ := filepath.Glob(filepath.Join(root, "samba-*-f*"))
+	for _, o := range old {
+		if o != dir {
+			_ = os.RemoveAll(o)
+		}
+	}
 	return dir, nil
 }
 
@@ -80,7 +87,9 @@ func sambaVersion(t tools) (string, error) {
 // provision runs samba-tool domain provision into target. The empty -s
 // file keeps the host's /etc/samba/smb.conf out; the password policy is
 // relaxed so a cached template never holds an expired Administrator
-// password (AD's default maximum password age is 42 days).
+// password (AD's default maximum password age is 42 days); samba_spnupdate
+// adds the DC's ldap/… SPNs, which the running DC's dnsupdate task would
+// add but that task is switched off.
 func provision(t tools, scratch, target string) error {
 	empty := filepath.Join(scratch, "empty.conf")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
@@ -94,14 +103,19 @@ func provision(t tools, scratch, target string) error {
 			"--option=interfaces=lo", "--option=bind interfaces only=yes"},
 		{"domain", "passwordsettings", "set", "-s", filepath.Join(target, "etc", "smb.conf"),
 			"--max-pwd-age=0", "--min-pwd-age=0"},
+		{"samba_spnupdate", "-s", filepath.Join(target, "etc", "smb.conf")},
 	}
 	for _, args := range steps {
-		cmd := exec.Command(t["samba-tool"], args...)
+		bin := t["samba-tool"]
+		if args[0] == "samba_spnupdate" {
+			bin, args = t[args[0]], args[1:]
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Dir = scratch
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("samba-tool %s %s: %v\n%s", args[0], args[1], err, lastLines(out.String(), 20))
+			return fmt.Errorf("%s %s: %v\n%s", filepath.Base(bin), args[0], err, lastLines(out.String(), 20))
 		}
 	}
 	return nil
