@@ -121,3 +121,44 @@ func mustMechs(t *testing.T) []gss.OID {
 	require.NoError(t, err)
 	return m
 }
+
+// TestNames imports each name type and round-trips an exported name.
+func TestNames(t *testing.T) {
+	p := provider(t)
+	cases := []struct {
+		in, display string
+		typ         gss.NameType
+	}{
+		{"HTTP@localhost", "HTTP@localhost", gss.NameHostBasedService},
+		{"HTTP/localhost@GSSNEGO.TEST", "HTTP/localhost@GSSNEGO.TEST", gss.NameKerberosPrincipal},
+		{"alice", "alice", gss.NameUserName},
+	}
+	for _, c := range cases {
+		n, err := p.ImportName(c.in, c.typ)
+		require.NoError(t, err, c.in)
+		assert.Equal(t, c.display, n.String())
+		t.Logf("%q imported as %v displays %q type %v", c.in, c.typ, n.String(), n.Type())
+		exp, err := n.(*Name).Export(gss.MechKRB5)
+		require.NoError(t, err)
+		back, err := p.ImportName(string(exp), gss.NameExport)
+		require.NoError(t, err)
+		t.Logf("exported and re-imported: %q", back.String())
+		assert.Contains(t, back.String(), "@GSSNEGO.TEST")
+		require.NoError(t, back.Release())
+		require.NoError(t, n.Release())
+		require.NoError(t, n.Release(), "Release twice")
+		_, err = n.(*Name).Export(gss.MechKRB5)
+		assert.ErrorIs(t, err, gss.ErrBadName)
+	}
+	// An unknown name type: MIT's mechglue imports it lazily (no error until
+	// a mechanism must use it); Heimdal refuses at once, with GSS_S_NAME_NOT_MN.
+	n, err := p.ImportName("x", gss.MustParseOID("1.2.3.4.5"))
+	if implementation == "Heimdal" {
+		var ge *gss.Error
+		require.ErrorAs(t, err, &ge)
+		assert.Equal(t, gss.StatusNameNotMN, ge.Major.Routine(), "%v", err)
+		return
+	}
+	require.NoError(t, err)
+	n.Release()
+}
