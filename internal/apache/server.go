@@ -171,10 +171,14 @@ func prepareDir(dir, krb5Conf, keytab string, worker *user.User) error {
 			return err
 		}
 	}
-	uid, _ := strconv.Atoi(worker.Uid)
-	gid, _ := strconv.Atoi(worker.Gid)
-	if err := chownWorker(filepath.Join(dir, "rcache"), uid, gid); err != nil {
-		return fmt.Errorf("chown rcache: %w", err)
+	// Started by root, httpd's workers become www-data; otherwise they stay
+	// the current user, who owns rcache already.
+	if os.Geteuid() == 0 {
+		uid, _ := strconv.Atoi(worker.Uid)
+		gid, _ := strconv.Atoi(worker.Gid)
+		if err := chownWorker(filepath.Join(dir, "rcache"), uid, gid); err != nil {
+			return fmt.Errorf("chown rcache: %w", err)
+		}
 	}
 	if err := copyFile(krb5Conf, filepath.Join(dir, "krb5.conf")); err != nil {
 		return err
