@@ -3,6 +3,7 @@ package sspi
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,6 +42,10 @@ type SecContext struct {
 }
 
 var _ gss.SecContext = (*SecContext)(nil)
+
+// cleanupFrees counts handles freed by a cleanup because Close or Release
+// was never called (tests check the safety net with it).
+var cleanupFrees atomic.Int64
 
 // ctxHandle owns the native handle apart from SecContext (see credHandle).
 type ctxHandle struct {
@@ -149,7 +154,12 @@ func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.Cha
 		c.maxToken = pi.MaxToken
 	}
 	c.h = &ctxHandle{}
-	c.cleanup = runtime.AddCleanup(c, func(h *ctxHandle) { _ = h.free() }, c.h)
+	c.cleanup = runtime.AddCleanup(c, func(h *ctxHandle) {
+		if h.valid {
+			cleanupFrees.Add(1)
+		}
+		_ = h.free()
+	}, c.h)
 	return nil
 }
 

@@ -142,7 +142,10 @@ func acquire(pkg string, mech gss.OID, principal string, usage gss.CredUsage, pa
 			c.name += "@" + windows.UTF16PtrToString(ident.Domain)
 		}
 	}
-	c.cleanup = runtime.AddCleanup(c, func(h *credHandle) { _ = h.free() }, h)
+	c.cleanup = runtime.AddCleanup(c, func(h *credHandle) {
+		cleanupFrees.Add(1)
+		_ = h.free()
+	}, h)
 	return c, nil
 }
 
