@@ -36,7 +36,8 @@
 //     DefaultRuntimeDir and the logs are in Dir. Up (listening) in ~15 ms.
 //   - mod_unixd and mod_log_config are compiled in: LoadModule for them is a
 //     syntax error. `Require valid-user` needs mod_authz_user.
-//   - httpd refuses to run workers as root, so they run as www-data, which
+//   - httpd refuses to run workers as root, so under root they run as
+//     www-data (as any other user they stay that user), which
 //     must read the keytab and krb5.conf (a realm's live in a 0700
 //     t.TempDir(): the harness copies both, 0644, into its 0755 Dir) and
 //     write the replay cache. `GssapiCredStore rcache:file2:DIR/rcache` in a
