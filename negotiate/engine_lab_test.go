@@ -24,10 +24,12 @@ func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 func lab(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Shared(t)
-	p, err := platform.Provider()
+	p, err := platformProvider()
 	require.NoError(t, err)
 	return r, p
 }
+
+func platformProvider() (gss.Provider, error) { return platform.Provider() }
 
 // inEtypeProcess runs a subtest whose session key must be etype e. For RC4
 // that needs another krb5.conf (PreferEnctypes), which Heimdal only reads
