@@ -9,7 +9,7 @@ export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 export GSSNEGO_REQUIRE_LAB=1
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (t+%ds)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
 ci/install-deps.sh base samba apache browser
@@ -43,4 +43,4 @@ step "fuzzing"
 ci/fuzz.sh
 
 echo
-echo "ci/test.sh: all steps passed"
+echo "ci/test.sh: all steps passed in ${SECONDS}s"
