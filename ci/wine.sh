@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Windows build's tests under Wine 8 against a throwaway MIT realm.
-# Usage: ci/wine.sh [go test flags…]        (default packages: ./sspi_windows/)
+# Usage: ci/wine.sh [go test flags…]        (default packages: ./sspi_windows/ ./gss/)
 #        WINE_PKGS="./sspi_windows/ ./negotiate/..." ci/wine.sh -run Kerberos
 # The prefix, the ProcessPrng shim and the runner live in
 # ${GSSNEGO_WINE_CACHE:-~/.cache/gssnego-wine} and are reused.
@@ -42,5 +42,5 @@ go build -o "$cache/wine-exec" ./internal/wine/cmd/wine-exec
 echo "wine.sh: setup $(elapsed "$t0") s ($(wine --version))"
 
 # shellcheck disable=SC2086
-GOOS=windows GOARCH=amd64 go test -count=1 -exec "$cache/wine-exec" "$@" ${WINE_PKGS:-./sspi_windows/}
+GOOS=windows GOARCH=amd64 go test -count=1 -exec "$cache/wine-exec" "$@" ${WINE_PKGS:-./sspi_windows/ ./gss/}
 echo "wine.sh: total $(elapsed "$t0") s"

@@ -68,7 +68,8 @@
 //     SECPKG_ATTR_SIZES says cbSecurityTrailer is 49.
 //     DecryptMessage joins DATA‖TOKEN, runs gss_unwrap and copies exactly
 //     len(DATA) bytes of plaintext back, so DATA must be as long as the
-//     plaintext. Under Wine, Wrap therefore returns DATA‖TOKEN and Unwrap
+//     plaintext; it rejects SECBUFFER_STREAM with SEC_E_INVALID_TOKEN
+//     (TestWineStreamDecrypt). Under Wine, Wrap therefore returns DATA‖TOKEN and Unwrap
 //     computes the plaintext length from the token header (wrapsplit.go).
 //     For a sealed RFC 4121 token that needs the checksum length, which
 //     Wine cannot tell (no SECPKG_ATTR_KEY_INFO): it is learnt from the MIC

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unsafe"
 
+	winsspi "github.com/alexbrainman/sspi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -204,4 +205,25 @@ func TestCredentialInquire(t *testing.T) {
 
 	_, err = p.AcquireCredential(nil, []gss.OID{gss.MechNegoEx}, gss.CredInitiateOnly)
 	assert.ErrorIs(t, err, gss.ErrBadMech)
+}
+
+// TestWineStreamDecrypt records that Wine 8's Kerberos DecryptMessage does
+// not take SECBUFFER_STREAM (the form Unwrap uses on Windows), which is why
+// Unwrap computes the DATA length itself under Wine.
+func TestWineStreamDecrypt(t *testing.T) {
+	l := needLab(t)
+	if !IsWine() {
+		t.Skip("Wine-only record; on Windows Unwrap itself uses SECBUFFER_STREAM")
+	}
+	ini, acc := handshake(t, l.SPN, krbFlags, nil, nil)
+	defer ini.Close()
+	defer acc.Close()
+	w, _, err := ini.Wrap([]byte("stream me"), true)
+	require.NoError(t, err)
+	stream := bytes.Clone(w)
+	bufs := []winsspi.SecBuffer{secBuf(winsspi.SECBUFFER_STREAM, stream), {BufferType: winsspi.SECBUFFER_DATA}}
+	var qop uint32
+	ret := winsspi.DecryptMessage(&acc.h.h, newDesc(bufs...), 0, &qop)
+	t.Logf("DecryptMessage(STREAM, DATA): %s", statusName(uint32(ret)))
+	assert.Equal(t, statusName(secEInvalidToken), statusName(uint32(ret)), "Wine started accepting SECBUFFER_STREAM: use it and update the package doc")
 }
