@@ -11,7 +11,7 @@ export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
 ci/install-deps.sh base wine
 
-cache="${GSSNEGO_WINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gssnego-wine}"
+cache="${GSSNEGO_WINE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/gssnego-wine}"
 mkdir -p "$cache"
 export WINEPREFIX="$cache/prefix" WINEDEBUG="${WINEDEBUG:--all}" DISPLAY=
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}" # no Mono/Gecko prompts
@@ -35,8 +35,10 @@ cmp -s "$shim" "$sys32/bcryptprimitives.dll" || cp "$shim" "$sys32/bcryptprimiti
 
 # A persistent wineserver with stdio on /dev/null: otherwise every test
 # binary waits ~2.4 s for the server it started to release the inherited pipe.
-wineserver -p </dev/null >/dev/null 2>&1
-trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
+# If one already runs for this prefix (another run), use it and leave it be.
+if wineserver -p </dev/null >/dev/null 2>&1; then
+  trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
+fi
 
 go build -o "$cache/wine-exec" ./internal/wine/cmd/wine-exec
 echo "wine.sh: setup $(elapsed "$t0") s ($(wine --version))"
