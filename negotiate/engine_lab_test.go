@@ -132,13 +132,9 @@ func TestSeedScenario(t *testing.T) {
 			})
 			require.NoError(t, err)
 			defer client.Close()
-			server, err := negotiate.NewServer(negotiate.Config{Provider: p, Profile: tc.profile})
-			require.NoError(t, err)
-			defer server.Close()
+			server := newServer(t, negotiate.Config{Provider: p, Profile: tc.profile})
 
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
+			tokens := handshake(t, client, server)
 			established(t, client)
 			established(t, server)
 
@@ -189,30 +185,18 @@ func TestSeedScenario(t *testing.T) {
 // TestOptimisticTwoLeg: the everyday case; Kerberos first and taken
 // with the optimistic token, one round, no MIC under the Windows profile.
 func TestOptimisticTwoLeg(t *testing.T) {
-	for _, e := range testrealm.LabEtypes {
-		t.Run(e.String(), func(t *testing.T) {
-			r, p := lab(t)
-			if !inEtypeProcess(t, r, e, t.Name()) {
-				return
-			}
-			client, err := negotiate.NewClient(target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer client.Close()
-			server, err := negotiate.NewServer(negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer server.Close()
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
-			require.Len(t, tokens, 2)
-			established(t, client)
-			established(t, server)
-			t2 := parse(t, tokens[1])
-			assert.Equal(t, negotiate.NegStateAcceptCompleted, t2.NegState)
-			assert.Nil(t, t2.MechListMIC)
-			perMessage(t, client, server)
-		})
-	}
+	forEachEtype(t, func(t *testing.T, r *testrealm.Realm, p gss.Provider, e gss.Enctype) {
+		client := newClient(t, target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
+		server := newServer(t, negotiate.Config{Provider: p})
+		tokens := handshake(t, client, server)
+		require.Len(t, tokens, 2)
+		established(t, client)
+		established(t, server)
+		t2 := parse(t, tokens[1])
+		assert.Equal(t, negotiate.NegStateAcceptCompleted, t2.NegState)
+		assert.Nil(t, t2.MechListMIC)
+		perMessage(t, client, server)
+	})
 }
 
 // TestDowngradeRequestMIC: the initiator prefers NTLM, the acceptor only
@@ -224,16 +208,49 @@ func TestDowngradeRequestMIC(t *testing.T) {
 	})
 	require.NoError(t, err)
 	defer client.Close()
-	server, err := negotiate.NewServer(negotiate.Config{Provider: p, Mechs: []gss.OID{gss.MechKRB5}})
-	require.NoError(t, err)
-	defer server.Close()
-	tokens, cerr, serr := exchange(client, server)
-	require.NoError(t, cerr)
-	require.NoError(t, serr)
+	server := newServer(t, negotiate.Config{Provider: p, Mechs: []gss.OID{gss.MechKRB5}})
+	tokens := handshake(t, client, server)
 	require.Len(t, tokens, 5)
 	assert.Equal(t, negotiate.NegStateRequestMIC, parse(t, tokens[1]).NegState)
 	assert.Equal(t, negotiate.RuleSelectedNotFirst, client.Record().MICRule)
 	assert.True(t, server.Record().MICReceived)
 	assert.True(t, client.Record().MICReceived)
 	perMessage(t, client, server)
+}
+
+func newClient(t *testing.T, target gss.Name, cfg negotiate.Config) *negotiate.Client {
+	t.Helper()
+	c, err := negotiate.NewClient(target, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newServer(t *testing.T, cfg negotiate.Config) *negotiate.Server {
+	t.Helper()
+	s, err := negotiate.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// handshake runs an exchange that must succeed on both sides.
+func handshake(t *testing.T, client, server mitm.Peer) [][]byte {
+	t.Helper()
+	tokens, cerr, serr := exchange(client, server)
+	require.NoError(t, cerr, "initiator")
+	require.NoError(t, serr, "acceptor")
+	return tokens
+}
+
+// forEachEtype runs f as a subtest per lab etype, RC4 in a child process.
+func forEachEtype(t *testing.T, f func(t *testing.T, r *testrealm.Realm, p gss.Provider, e gss.Enctype)) {
+	for _, e := range testrealm.LabEtypes {
+		t.Run(e.String(), func(t *testing.T) {
+			r, p := lab(t)
+			if inEtypeProcess(t, r, e, t.Name()) {
+				f(t, r, p, e)
+			}
+		})
+	}
 }

@@ -16,63 +16,43 @@ import (
 // TestInteropNativeAcceptor: our initiator against the backend's own SPNEGO (MIT, or Heimdal with -tags heimdal)
 // acceptor (the spnego mech through the same provider), every lab etype.
 func TestInteropNativeAcceptor(t *testing.T) {
-	for _, e := range testrealm.LabEtypes {
-		t.Run(e.String(), func(t *testing.T) {
-			r, p := lab(t)
-			if !inEtypeProcess(t, r, e, t.Name()) {
-				return
-			}
-			client, err := negotiate.NewClient(target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer client.Close()
-			server, err := p.AcceptSecContext()
-			require.NoError(t, err)
-			defer server.Close()
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
-			established(t, client)
-			assert.False(t, server.ContinueNeeded())
-			assert.Len(t, tokens, 2, "MIT takes the optimistic token and completes in one round")
-			info, err := server.Inquire()
-			require.NoError(t, err)
-			assert.Equal(t, r.Principal(r.User), info.InitiatorName)
-			perMessage(t, client, server)
-		})
-	}
+	forEachEtype(t, func(t *testing.T, r *testrealm.Realm, p gss.Provider, e gss.Enctype) {
+		client := newClient(t, target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
+		server, err := p.AcceptSecContext()
+		require.NoError(t, err)
+		defer server.Close()
+		tokens := handshake(t, client, server)
+		established(t, client)
+		assert.False(t, server.ContinueNeeded())
+		assert.Len(t, tokens, 2, "MIT takes the optimistic token and completes in one round")
+		info, err := server.Inquire()
+		require.NoError(t, err)
+		assert.Equal(t, r.Principal(r.User), info.InitiatorName)
+		perMessage(t, client, server)
+	})
 }
 
 // TestInteropNativeInitiator: the backend's own SPNEGO (MIT, or Heimdal with -tags heimdal) initiator against our
 // acceptor.
 func TestInteropNativeInitiator(t *testing.T) {
-	for _, e := range testrealm.LabEtypes {
-		t.Run(e.String(), func(t *testing.T) {
-			r, p := lab(t)
-			if !inEtypeProcess(t, r, e, t.Name()) {
-				return
-			}
-			client, err := p.InitSecContext(target(t, p, r.EtypeService(e)+"@"+r.Name),
-				gss.WithMech(gss.MechSPNEGO), gss.WithFlags(gss.FlagMutual|gss.FlagInteg|gss.FlagConf))
-			require.NoError(t, err)
-			defer client.Close()
-			server, err := negotiate.NewServer(negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer server.Close()
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
-			established(t, server)
-			assert.False(t, client.ContinueNeeded())
-			require.Len(t, tokens, 2)
-			first := parse(t, tokens[0])
-			assert.Equal(t, gss.MechKRB5, first.MechTypes[0])
-			assert.NotNil(t, first.MechToken)
-			info, err := server.Inquire()
-			require.NoError(t, err)
-			assert.Equal(t, r.Principal(r.User), info.InitiatorName)
-			perMessage(t, client, server)
-		})
-	}
+	forEachEtype(t, func(t *testing.T, r *testrealm.Realm, p gss.Provider, e gss.Enctype) {
+		client, err := p.InitSecContext(target(t, p, r.EtypeService(e)+"@"+r.Name),
+			gss.WithMech(gss.MechSPNEGO), gss.WithFlags(gss.FlagMutual|gss.FlagInteg|gss.FlagConf))
+		require.NoError(t, err)
+		defer client.Close()
+		server := newServer(t, negotiate.Config{Provider: p})
+		tokens := handshake(t, client, server)
+		established(t, server)
+		assert.False(t, client.ContinueNeeded())
+		require.Len(t, tokens, 2)
+		first := parse(t, tokens[0])
+		assert.Equal(t, gss.MechKRB5, first.MechTypes[0])
+		assert.NotNil(t, first.MechToken)
+		info, err := server.Inquire()
+		require.NoError(t, err)
+		assert.Equal(t, r.Principal(r.User), info.InitiatorName)
+		perMessage(t, client, server)
+	})
 }
 
 // TestInteropNativeAcceptorExtraLeg documents a real disagreement: when

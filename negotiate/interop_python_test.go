@@ -33,12 +33,8 @@ func TestInteropPythonInitiator(t *testing.T) {
 		t.Run(e.String(), func(t *testing.T) {
 			r, p := lab(t)
 			client := pypeer.Start(t, pypeer.Config{Role: "initiator", Target: "HTTP@" + hostOf(r.EtypeService(e))}, peerEnv(t, r, e)...)
-			server, err := negotiate.NewServer(negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer server.Close()
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
+			server := newServer(t, negotiate.Config{Provider: p})
+			tokens := handshake(t, client, server)
 			assert.Len(t, tokens, 2)
 			established(t, server)
 			assert.False(t, client.ContinueNeeded())
@@ -53,24 +49,14 @@ func TestInteropPythonInitiator(t *testing.T) {
 // TestInteropPythonAcceptor: our initiator against MIT's SPNEGO acceptor in
 // another process.
 func TestInteropPythonAcceptor(t *testing.T) {
-	for _, e := range testrealm.LabEtypes {
-		t.Run(e.String(), func(t *testing.T) {
-			r, p := lab(t)
-			if !inEtypeProcess(t, r, e, t.Name()) {
-				return
-			}
-			server := pypeer.Start(t, pypeer.Config{Role: "acceptor"}, peerEnv(t, r, e)...)
-			client, err := negotiate.NewClient(target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
-			require.NoError(t, err)
-			defer client.Close()
-			tokens, cerr, serr := exchange(client, server)
-			require.NoError(t, cerr)
-			require.NoError(t, serr)
-			assert.Len(t, tokens, 2)
-			established(t, client)
-			perMessage(t, client, server)
-		})
-	}
+	forEachEtype(t, func(t *testing.T, r *testrealm.Realm, p gss.Provider, e gss.Enctype) {
+		server := pypeer.Start(t, pypeer.Config{Role: "acceptor"}, peerEnv(t, r, e)...)
+		client := newClient(t, target(t, p, r.EtypeService(e)+"@"+r.Name), negotiate.Config{Provider: p})
+		tokens := handshake(t, client, server)
+		assert.Len(t, tokens, 2)
+		established(t, client)
+		perMessage(t, client, server)
+	})
 }
 
 // TestInteropPythonFiveTokens is MIT's 5-token case from both sides: the
@@ -87,9 +73,7 @@ func TestInteropPythonFiveTokens(t *testing.T) {
 		})
 		require.NoError(t, err)
 		defer client.Close()
-		tokens, cerr, serr := exchange(client, server)
-		require.NoError(t, cerr)
-		require.NoError(t, serr)
+		tokens := handshake(t, client, server)
 		require.Len(t, tokens, 5)
 		assert.Equal(t, negotiate.NegStateRequestMIC, parse(t, tokens[1]).NegState)
 		assert.NotNil(t, parse(t, tokens[3]).MechListMIC)
@@ -103,12 +87,8 @@ func TestInteropPythonFiveTokens(t *testing.T) {
 			Role: "initiator", Target: "HTTP@localhost",
 			NegMechs: []string{gss.MechNTLMSSP.String(), gss.MechKRB5.String()},
 		}, append(r.Env(), "NTLM_USER_FILE="+ntlmUsers(t, r))...)
-		server, err := negotiate.NewServer(negotiate.Config{Provider: p, Mechs: []gss.OID{gss.MechKRB5}})
-		require.NoError(t, err)
-		defer server.Close()
-		tokens, cerr, serr := exchange(client, server)
-		require.NoError(t, cerr)
-		require.NoError(t, serr)
+		server := newServer(t, negotiate.Config{Provider: p, Mechs: []gss.OID{gss.MechKRB5}})
+		tokens := handshake(t, client, server)
 		first := parse(t, tokens[0])
 		require.Equal(t, []gss.OID{gss.MechNTLMSSP, gss.MechKRB5}, first.MechTypes)
 		require.Len(t, tokens, 5)

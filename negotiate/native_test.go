@@ -25,9 +25,7 @@ func TestNativeMode(t *testing.T) {
 		s, err := negotiate.NewNativeServer(negotiate.Config{Provider: p})
 		require.NoError(t, err)
 		defer s.Close()
-		_, cerr, serr := exchange(c, s)
-		require.NoError(t, cerr)
-		require.NoError(t, serr)
+		handshake(t, c, s)
 		assert.Equal(t, negotiate.ResultOK, c.Transcript().Verdict.Result)
 		assert.Equal(t, negotiate.ResultOK, s.Transcript().Verdict.Result)
 		perMessage(t, c, s)
@@ -36,12 +34,8 @@ func TestNativeMode(t *testing.T) {
 		c, err := negotiate.NewNativeClient(name, negotiate.Config{Provider: p, Profile: negotiate.ProfileStrict})
 		require.NoError(t, err)
 		defer c.Close()
-		s, err := negotiate.NewServer(negotiate.Config{Provider: p, Profile: negotiate.ProfileStrict})
-		require.NoError(t, err)
-		defer s.Close()
-		tokens, cerr, serr := exchange(c, s)
-		require.NoError(t, cerr)
-		require.NoError(t, serr)
+		s := newServer(t, negotiate.Config{Provider: p, Profile: negotiate.ProfileStrict})
+		tokens := handshake(t, c, s)
 		// Our strict acceptor sends its MIC with the AP-REP; MIT's initiator
 		// verifies it and answers with its own (RFC 4178 §5).
 		require.Len(t, tokens, 3)
@@ -54,9 +48,7 @@ func TestNativeMode(t *testing.T) {
 	// The native acceptor completes the extra Kerberos leg without a MIC;
 	// the Windows profile requires one for AES, so native mode refuses too.
 	t.Run("engine-native-extra-leg", func(t *testing.T) {
-		c, err := negotiate.NewClient(name, negotiate.Config{Provider: p, Profile: negotiate.ProfileRFC4178, NoOptimisticToken: true})
-		require.NoError(t, err)
-		defer c.Close()
+		c := newClient(t, name, negotiate.Config{Provider: p, Profile: negotiate.ProfileRFC4178, NoOptimisticToken: true})
 		s, err := negotiate.NewNativeServer(negotiate.Config{Provider: p})
 		require.NoError(t, err)
 		defer s.Close()
