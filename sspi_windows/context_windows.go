@@ -39,6 +39,7 @@ type SecContext struct {
 	sizes       *Sizes
 	cksumLen    int    // RFC 4121 checksum length seen in MIC tokens, 0 if none yet
 	chosenPkg   string // the package Negotiate chose, once known
+	lazyCred    bool   // acceptor without credential: the first token picks the package
 }
 
 var _ gss.SecContext = (*SecContext)(nil)
@@ -92,11 +93,16 @@ func (p *Provider) InitSecContext(target gss.Name, opts ...gss.InitSecContextOpt
 	return c, nil
 }
 
-// AcceptSecContext starts an acceptor context. The package is the
-// credential's, or Kerberos with the logon session's inbound credentials.
+// AcceptSecContext starts an acceptor context. With a credential the
+// package is the credential's. Without one the context accepts like a GSS
+// acceptor does, any mechanism: the first token picks the package
+// (NTLMSSP → NTLM, a framed SPNEGO token → Negotiate, anything else →
+// Kerberos) and the logon session's inbound credentials for it are acquired
+// then.
 func (p *Provider) AcceptSecContext(opts ...gss.AcceptSecContextOption) (gss.SecContext, error) {
 	cfg := gss.NewAcceptSecContextConfig(opts...)
 	c := &SecContext{pkg: PackageKerberos, mech: gss.MechKRB5, reqFlags: ascReqFlags(cfg.Flags)}
+	c.lazyCred = cfg.Credential == nil
 	if err := c.setup(cfg.Credential, gss.CredAcceptOnly, cfg.ChannelBindings); err != nil {
 		return nil, err
 	}
@@ -134,6 +140,9 @@ func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.Cha
 	}
 	switch cr := cred.(type) {
 	case nil:
+		if c.lazyCred {
+			break // acquired by the first Continue (pickPackage)
+		}
 		own, err := acquire(c.pkg, c.mech, "", usage, nil)
 		if err != nil {
 			return err
@@ -149,10 +158,7 @@ func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.Cha
 		return gss.NewError(op, gss.StatusNoCred, 0, c.mech, "credential is not from the SSPI provider")
 	}
 	c.bindings = marshalChannelBindings(cb)
-	c.maxToken = 48256
-	if pi, err := QueryPackageInfo(c.pkg); err == nil && pi.MaxToken > 0 {
-		c.maxToken = pi.MaxToken
-	}
+	c.setMaxToken()
 	c.h = &ctxHandle{}
 	c.cleanup = runtime.AddCleanup(c, func(h *ctxHandle) {
 		if h.valid {
@@ -160,6 +166,27 @@ func (c *SecContext) setup(cred gss.Credential, usage gss.CredUsage, cb *gss.Cha
 		}
 		_ = h.free()
 	}, c.h)
+	return nil
+}
+
+func (c *SecContext) setMaxToken() {
+	c.maxToken = 48256
+	if pi, err := QueryPackageInfo(c.pkg); err == nil && pi.MaxToken > 0 {
+		c.maxToken = pi.MaxToken
+	}
+}
+
+// pickPackage chooses a credential-less acceptor's package from the
+// initiator's first token and acquires its inbound credentials.
+func (c *SecContext) pickPackage(first []byte) error {
+	c.pkg = packageForToken(first)
+	c.mech, _ = mechForPackage(c.pkg)
+	own, err := acquire(c.pkg, c.mech, "", gss.CredAcceptOnly, nil)
+	if err != nil {
+		return err
+	}
+	c.cred, c.ownsCred, c.lazyCred = own, true, false
+	c.setMaxToken()
 	return nil
 }
 
@@ -192,6 +219,12 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 		return nil, gss.NewError(op, gss.StatusNoContext, 0, c.mech, "context failed earlier")
 	case !c.initiator && len(in) == 0:
 		return nil, gss.NewError(op, gss.StatusDefectiveToken, 0, c.mech, "acceptor needs the initiator's token")
+	}
+	if c.lazyCred {
+		if err := c.pickPackage(in); err != nil {
+			c.failed = true
+			return nil, err
+		}
 	}
 	out, ret := c.step(in)
 	switch ret {
@@ -302,7 +335,7 @@ func (c *SecContext) Close() error {
 	c.cleanup.Stop()
 	err := c.h.free()
 	c.started = true // a closed context never restarts
-	if c.ownsCred {
+	if c.ownsCred && c.cred != nil {
 		if cerr := c.cred.Release(); err == nil {
 			err = cerr
 		}
