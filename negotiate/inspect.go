@@ -55,7 +55,23 @@ type Mech struct {
 	Name string `json:"name"` // short name, e.g. "ms-krb5", or the dotted form
 }
 
-func mechOf(o gss.OID) Mech { return Mech{OID: o.String(), Name: o.MechName()} }
+// mechOf names o; well-known mechanisms come from a table so that
+// inspecting a Windows mechTypes list does not format OIDs every time.
+func mechOf(o gss.OID) Mech {
+	for i := range wellKnown {
+		if wellKnown[i] == o {
+			return wellKnownMechs[i]
+		}
+	}
+	return Mech{OID: o.String(), Name: o.MechName()}
+}
+
+var wellKnownMechs = func() (m [len(wellKnown)]Mech) {
+	for i, o := range wellKnown {
+		m[i] = Mech{OID: o.String(), Name: o.MechName()}
+	}
+	return m
+}()
 
 // Inner describes a mechanism token (what mechtoken.Sniff learns) plus the
 // facts the mechListMIC policy uses.

@@ -91,7 +91,7 @@ const (
 
 // maxInlineMechs is how many mechTypes fit in Token without allocating; the
 // longest list seen from real peers has five.
-const maxInlineMechs = 8
+const maxInlineMechs = 6
 
 // tagGSSFraming is the RFC 2743 §3.1 InitialContextToken tag,
 // [APPLICATION 0] constructed; cryptobyte has no helper for APPLICATION tags.
@@ -160,7 +160,7 @@ type Token struct {
 // Parse decodes one SPNEGO token; see Token.Unmarshal.
 func Parse(b []byte) (*Token, error) {
 	t := new(Token)
-	if err := t.Unmarshal(b); err != nil {
+	if err := t.unmarshal(b); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -178,9 +178,14 @@ func Parse(b []byte) (*Token, error) {
 // acceptors must ignore it anyway.
 //
 // Unmarshal does not allocate for the well-known mechanism OIDs and up to
-// eight mechTypes; slices alias b.
+// six mechTypes; slices alias b.
 func (t *Token) Unmarshal(b []byte) error {
 	*t = Token{}
+	return t.unmarshal(b)
+}
+
+// unmarshal is Unmarshal on a zero Token.
+func (t *Token) unmarshal(b []byte) error {
 	p := parser{in: b, tok: "SPNEGO token"}
 	s := cryptobyte.String(b)
 	if len(s) == 0 {
