@@ -291,8 +291,8 @@ func (c *SecContext) step(in []byte) ([]byte, uint32) {
 	c.retFlags = attrs
 	c.expiry = timestampToTime(expiry)
 	n := outBufs[0].BufferSize
-	if n > uint32(len(outBuf)) {
-		n = 0
+	if n == 0 || n > uint32(len(outBuf)) {
+		return nil, code // nothing to send is nil, as GSS backends return it
 	}
 	return outBuf[:n:n], code
 }
