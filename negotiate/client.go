@@ -54,6 +54,9 @@ func (c *Client) Continue(in []byte) ([]byte, error) {
 	}
 	out, err := c.step(in)
 	if err != nil {
+		if c.established {
+			return nil, err // a stray token does not undo an established context
+		}
 		return nil, c.fail(err)
 	}
 	c.recordToken(true, out)

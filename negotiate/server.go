@@ -52,6 +52,9 @@ func (s *Server) Continue(in []byte) ([]byte, error) {
 	}
 	s.recordToken(false, in)
 	out, err := s.step(in)
+	if err != nil && s.established {
+		return nil, err // a stray token does not undo an established context
+	}
 	if err != nil {
 		s.fail(err)
 		if out == nil {
