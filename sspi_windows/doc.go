@@ -39,6 +39,12 @@
 // SSPI has no keytab, ccache or context export: asking for them is
 // gss.ErrUnavailable.
 //
+// An acceptor started without a credential accepts any mechanism, as a GSS
+// acceptor does: its first token picks the package (NTLMSSP → NTLM, framed
+// SPNEGO → Negotiate, else Kerberos). That is what the Go SPNEGO engine
+// (package negotiate) needs, and TestInteropEngineOverSSPISeedScenario runs
+// the engine over this provider, mechListMICs from MakeSignature included.
+//
 // # Wine
 //
 // The tests run under Wine 8.0 (ci/wine.sh) against a throwaway MIT realm
@@ -109,6 +115,13 @@
 //     TestKerberosNoCCache, TestKerberosExplicitPassword,
 //     TestKerberosOutOfSequenceMIC, TestKerberosTamperedMIC). FormatMessage
 //     has no text for SEC_E_* codes, so Message holds only the code's name.
+//   - The Go SPNEGO engine works over Wine's Kerberos package: one round
+//     trip with the optimistic token, and the five-token exchange with
+//     mechListMICs both ways when the initiator holds the token back. Without
+//     SECPKG_ATTR_KEY_INFO the acceptor cannot tell the enctype before the
+//     MIC exchange, so the engine's acceptor decides on rule
+//     extra-leg-enctype-unknown (TestInteropEngineOverSSPIOptimistic,
+//     TestInteropEngineOverSSPISeedScenario).
 //   - The KRB5_* variables cannot be changed from inside the process:
 //     os.Setenv changes the Windows environment block, not the Unix one MIT
 //     reads, and child processes inherit the Unix one. TestKerberosNoCCache
