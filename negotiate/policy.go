@@ -261,6 +261,15 @@ func (v *Verdict) Err() error {
 	return fmt.Errorf("%w: %s (%s)", base, v.Reason, v.Result)
 }
 
+// mechFamily groups the OIDs whose tokens look alike: every Kerberos OID,
+// user-to-user included, is "krb5".
+func mechFamily(o gss.OID) string {
+	if o.IsKerberos() || o == gss.MechKRB5U2U {
+		return "krb5"
+	}
+	return string(o)
+}
+
 // sameMech compares mechanisms, counting every Kerberos OID as one.
 func sameMech(a, b gss.OID) bool {
 	return a == b || a.IsKerberos() && b.IsKerberos()
@@ -386,8 +395,8 @@ func (e *evaluator) observe(r *Report) bool {
 	}
 	// The sender's mechanism advances by producing the token before the MIC
 	// in the same token is judged.
-	if e.selected {
-		e.progress(r.Direction, r.MechToken)
+	if e.selected && !e.progress(r.Index, r.MechToken) {
+		return false
 	}
 	return e.mic(r)
 }
@@ -399,6 +408,9 @@ func (e *evaluator) acceptorReply(r *Report) bool {
 	if e.replies > 1 {
 		if t.SupportedMech != "" && !sameMech(t.SupportedMech, e.v.SelectedMech) {
 			return e.fail(ResultProtocolError, "token %d: supportedMech changed to %s", r.Index, t.SupportedMech)
+		}
+		if t.NegState == NegStateRequestMIC {
+			return e.fail(ResultProtocolError, "token %d: request-mic after the first reply", r.Index)
 		}
 		return true
 	}
@@ -432,7 +444,9 @@ func (e *evaluator) acceptorReply(r *Report) bool {
 	e.judged = sel.IsKerberos() || sel == gss.MechNTLMSSP
 	if !e.v.Downgrade && e.optimistic != nil {
 		e.v.OptimisticAccepted = t.NegState != NegStateRequestMIC || r.MechToken != nil
-		e.progress(InitiatorToAcceptor, e.optimistic)
+		if !e.progress(e.init.Index, e.optimistic) {
+			return false
+		}
 	}
 	if e.optimistic == nil || !e.v.OptimisticAccepted {
 		e.v.ExtraLeg = true
@@ -442,12 +456,17 @@ func (e *evaluator) acceptorReply(r *Report) bool {
 
 // progress records what a mechanism token of the selected mechanism tells
 // about each side's completion and the enctypes.
-func (e *evaluator) progress(from Direction, in *Inner) {
+func (e *evaluator) progress(index int, in *Inner) bool {
 	if in == nil {
-		return
+		return true
 	}
 	if in.Mech == "unknown" || in.Error != "" {
 		e.judged = false
+	}
+	// A recognizable token of another mechanism than the selected one means
+	// the peers disagree on the mechanism: what a downgrade looks like.
+	if m := in.Info.Kind.Mech(); m != "" && mechFamily(m) != mechFamily(e.v.SelectedMech) {
+		return e.fail(ResultProtocolError, "token %d: %s mechanism token, but %s was selected", index, in.Mech, e.v.SelectedMech.MechName())
 	}
 	if in.NTLMHasMIC {
 		e.v.NTLMAuthenticateMIC = true
@@ -467,13 +486,13 @@ func (e *evaluator) progress(from Direction, in *Inner) {
 			e.initDone = true
 		}
 	case "AP-REP":
+		// The acceptor's AP-REP completes the initiator (the initiator's own
+		// AP-REP in DCE style's third leg changes nothing here).
 		e.initDone = true
-		if from == InitiatorToAcceptor { // DCE-style third leg
-			e.acceptDone = true
-		}
 	case "AUTHENTICATE":
 		e.initDone, e.acceptDone = true, true
 	}
+	return true
 }
 
 // mic records and checks the mechListMIC of r, if any.
@@ -621,7 +640,7 @@ func (e *evaluator) finish() {
 	}
 	// An unsolicited acceptor MIC in a first-leg accept-completed reply.
 	if e.p.Profile == ProfileWindows && v.Acceptor.Present && v.Acceptor.Token == e.firstReplyIndex &&
-		e.firstReplyState == NegStateAcceptCompleted && (v.Acceptor.Rule == "" || v.Acceptor.Rule == RulePeerSentMIC && !v.Initiator.Present) {
+		e.firstReplyState == NegStateAcceptCompleted && v.Acceptor.Rule == "" {
 		v.Result, v.Reason = ResultMICUnexpected, fmt.Sprintf("token %d: unsolicited mechListMIC in a first-leg accept-completed reply", v.Acceptor.Token)
 		return
 	}

@@ -344,6 +344,49 @@ func TestPolicyViolations(t *testing.T) {
 	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
 }
 
+func TestPolicyProtocolErrors(t *testing.T) {
+	mitB := tokensOf(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
+	ntlmNegotiate := func() []byte { // the NEGOTIATE from mit-b's NegTokenInit
+		tok, err := Parse(loadVector(t, mitB[0].file))
+		require.NoError(t, err)
+		return tok.MechToken
+	}
+
+	// After krb5 was selected, the initiator sends an NTLM token.
+	tr := replay(t, Policy{}, mitB[:2])
+	b, _ := (&Token{Kind: KindResp, NegState: NegStateAcceptIncomplete, ResponseToken: ntlmNegotiate()}).Marshal()
+	tr.Add(InitiatorToAcceptor, b)
+	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
+	assert.Contains(t, tr.Verdict.Reason, "ntlmssp mechanism token")
+
+	// request-mic in a later reply.
+	tr = replay(t, Policy{}, mitB[:3])
+	b, _ = (&Token{Kind: KindResp, NegState: NegStateRequestMIC}).Marshal()
+	tr.Add(AcceptorToInitiator, b)
+	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
+
+	// NegTokenResp before any NegTokenInit; second NegTokenInit.
+	tr = replay(t, Policy{}, mitB[1:2])
+	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
+	tr = replay(t, Policy{}, []vectorToken{mitB[0], mitB[0]})
+	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
+
+	// A MIC in NegTokenInit next to an NTLM NEGOTIATE: the mechanism cannot
+	// be complete yet.
+	init, err := Parse(loadVector(t, mitB[0].file))
+	require.NoError(t, err)
+	init.MechListMIC = make([]byte, 16)
+	b, _ = init.Marshal()
+	tr = NewTranscript(Policy{})
+	tr.Add(InitiatorToAcceptor, b)
+	assert.Equal(t, ResultMICTooEarly, tr.Verdict.Result)
+
+	// Bare mechanism token after SPNEGO tokens.
+	tr = replay(t, Policy{}, mitB[:2])
+	tr.Add(InitiatorToAcceptor, ntlmNegotiate())
+	assert.Equal(t, ResultProtocolError, tr.Verdict.Result)
+}
+
 // TestIncrementalDue shows the engine's use: after each token, what is due.
 func TestIncrementalDue(t *testing.T) {
 	toks := tokensOf(t, "samba/C1-downgrade-mic-exchange")
