@@ -1,0 +1,302 @@
+package httpauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/negotiate"
+)
+
+// Defaults of the Server's limits.
+const (
+	DefaultMaxPending     = 1024             // incomplete multi-leg exchanges held at once
+	DefaultPendingTimeout = 30 * time.Second // lifetime of an incomplete exchange
+)
+
+// Identity is what a successful exchange established; the middleware puts
+// it in the request's context (IdentityFrom, Principal).
+type Identity struct {
+	// Principal is the client's name as the mechanism displays it,
+	// e.g. "alice@GSSNEGO.TEST".
+	Principal string
+	// Info describes the context when it completed.
+	Info *gss.SecContextInfo
+	// Record is the Go engine's record (nil in native mode).
+	Record *negotiate.Record
+	// Transcript is the inspector's view of the exchange, with MIC verdicts.
+	Transcript *negotiate.Transcript
+	// Reused says the connection authenticated on an earlier request and no
+	// new token was sent (Server.ConnectionAuth).
+	Reused bool
+}
+
+type identityKey struct{}
+
+// IdentityFrom returns the identity the middleware authenticated, or nil.
+func IdentityFrom(ctx context.Context) *Identity {
+	id, _ := ctx.Value(identityKey{}).(*Identity)
+	return id
+}
+
+// Principal returns the authenticated client principal of r, or "".
+func Principal(r *http.Request) string {
+	if id := IdentityFrom(r.Context()); id != nil {
+		return id.Principal
+	}
+	return ""
+}
+
+// Server is HTTP Negotiate (RFC 4559) middleware. Requests without a
+// Negotiate Authorization get 401 with a bare "WWW-Authenticate: Negotiate"
+// challenge; a token runs one acceptor context (negotiate.Server by
+// default); an exchange that needs more legs gets 401 with the next token
+// and keeps its context for the connection's next request; a completed one
+// reaches the wrapped handler with the Identity in its context and the
+// final token in "WWW-Authenticate: Negotiate <token>" (the client's proof
+// of the server's identity, and the acceptor's mechListMIC).
+//
+// Answers on failure:
+//   - 400 for a malformed Authorization header (several headers, a token
+//     larger than MaxTokenBytes — rejected before decoding —, bad base64);
+//   - 401 with "WWW-Authenticate: Negotiate <reject token>" when the token
+//     does not authenticate (malformed SPNEGO, Kerberos failure, bad or
+//     missing mechListMIC, a continuation token with no exchange in
+//     progress): the reject NegTokenResp ends the client's context, so a
+//     well-behaved client stops instead of looping on a fresh challenge;
+//   - 503 with Retry-After when MaxPending incomplete exchanges are held.
+//
+// Install ConnState on the http.Server (Install does) so that an
+// incomplete exchange is released when its connection closes; without it,
+// PendingTimeout releases it.
+type Server struct {
+	// Config configures the negotiate.Server of each exchange (Provider is
+	// required unless NewContext is set).
+	Config negotiate.Config
+	// Native uses the provider's own SPNEGO (negotiate.NewNativeServer).
+	Native bool
+	// NewContext, when set, makes the acceptor context for a request's
+	// initial token instead of Config/Native.
+	NewContext func(r *http.Request) (gss.SecContext, error)
+	// MaxTokenBytes bounds the base64 token of an Authorization header;
+	// 0 means DefaultMaxTokenBytes.
+	MaxTokenBytes int
+	// MaxPending bounds the incomplete multi-leg exchanges held; 0 means
+	// DefaultMaxPending. Single-leg exchanges (Kerberos with its
+	// optimistic token) never count.
+	MaxPending int
+	// PendingTimeout is how long an incomplete exchange waits for its next
+	// leg; 0 means DefaultPendingTimeout.
+	PendingTimeout time.Duration
+	// ConnectionAuth makes authentication last for the connection, as IIS
+	// and mod_auth_gssapi's GssapiConnectionBound do: later requests on an
+	// authenticated connection without an Authorization header pass as the
+	// same principal (Identity.Reused). Off by default; needs ConnContext
+	// installed (Install). Only sound when no proxy multiplexes several
+	// users onto one connection.
+	ConnectionAuth bool
+	// ErrorLog, when set, is told why a request failed authentication.
+	ErrorLog func(r *http.Request, err error)
+
+	once    sync.Once
+	pending *pending
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		max, ttl := s.MaxPending, s.PendingTimeout
+		if max <= 0 {
+			max = DefaultMaxPending
+		}
+		if ttl <= 0 {
+			ttl = DefaultPendingTimeout
+		}
+		s.pending = newPending(max, ttl)
+	})
+}
+
+// Install sets hs.ConnContext and hs.ConnState to the Server's (calling any
+// that were already set).
+func (s *Server) Install(hs *http.Server) {
+	cc, cs := hs.ConnContext, hs.ConnState
+	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if cc != nil {
+			ctx = cc(ctx, c)
+		}
+		return s.ConnContext(ctx, c)
+	}
+	hs.ConnState = func(c net.Conn, st http.ConnState) {
+		s.ConnState(c, st)
+		if cs != nil {
+			cs(c, st)
+		}
+	}
+}
+
+// ConnContext is for http.Server.ConnContext: it gives each connection the
+// state ConnectionAuth needs.
+func (s *Server) ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return connContext(ctx, c)
+}
+
+// ConnState is for http.Server.ConnState: it releases a connection's
+// incomplete exchange when the connection closes.
+func (s *Server) ConnState(c net.Conn, st http.ConnState) {
+	if st == http.StateClosed || st == http.StateHijacked {
+		s.init()
+		s.pending.drop(c.RemoteAddr().String())
+	}
+}
+
+// Pending returns the number of incomplete exchanges held.
+func (s *Server) Pending() int {
+	s.init()
+	return s.pending.len()
+}
+
+// Middleware returns next behind Negotiate authentication.
+func (s *Server) Middleware(next http.Handler) http.Handler {
+	s.init()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := s.authenticate(w, r); id != nil {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		}
+	})
+}
+
+var errNoExchange = errors.New("httpauth: continuation token but no exchange in progress on this connection")
+
+// authenticate runs one leg; it answers the request itself and returns nil
+// unless the client is authenticated.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity {
+	key, ci := connOf(r)
+	max := s.MaxTokenBytes
+	if max <= 0 {
+		max = DefaultMaxTokenBytes
+	}
+	tok, ok, err := authorizationToken(r.Header, max)
+	if err != nil {
+		s.pending.drop(key)
+		s.logf(r, err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil
+	}
+	if !ok {
+		if id := ci.identity(s.ConnectionAuth); id != nil {
+			return id
+		}
+		challenge(w, nil, http.StatusUnauthorized, "negotiate authentication required")
+		return nil
+	}
+	var ctx gss.SecContext
+	if tok[0] == 0x60 { // an initial (framed) token starts a new exchange
+		s.pending.drop(key)
+		if ctx, err = s.newContext(r); err != nil {
+			s.logf(r, err)
+			http.Error(w, "negotiate: cannot start an acceptor context", http.StatusInternalServerError)
+			return nil
+		}
+	} else if ctx = s.pending.take(key); ctx == nil {
+		s.logf(r, errNoExchange)
+		challenge(w, rejectToken, http.StatusUnauthorized, "negotiate: no exchange in progress on this connection")
+		return nil
+	}
+	out, err := ctx.Continue(tok)
+	if err != nil {
+		ctx.Close()
+		s.logf(r, err)
+		if len(out) == 0 {
+			out = rejectToken
+		}
+		challenge(w, out, http.StatusUnauthorized, "negotiate: authentication failed")
+		return nil
+	}
+	if ctx.ContinueNeeded() {
+		if len(out) == 0 || !s.pending.put(key, ctx) {
+			ctx.Close()
+			w.Header().Set("Retry-After", strconv.Itoa(1))
+			http.Error(w, "negotiate: too many authentication exchanges in progress", http.StatusServiceUnavailable)
+			return nil
+		}
+		challenge(w, out, http.StatusUnauthorized, "negotiate: continue")
+		return nil
+	}
+	id := identityOf(ctx)
+	ctx.Close()
+	if id.Principal == "" {
+		s.logf(r, fmt.Errorf("httpauth: established context names no initiator"))
+		challenge(w, rejectToken, http.StatusUnauthorized, "negotiate: authentication failed")
+		return nil
+	}
+	if s.ConnectionAuth && ci != nil {
+		ci.mu.Lock()
+		ci.id = id
+		ci.mu.Unlock()
+	}
+	if len(out) > 0 {
+		w.Header().Add("WWW-Authenticate", headerValue(out))
+	}
+	return id
+}
+
+func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
+	if s.NewContext != nil {
+		return s.NewContext(r)
+	}
+	if s.Native {
+		return negotiate.NewNativeServer(s.Config)
+	}
+	return negotiate.NewServer(s.Config)
+}
+
+func (s *Server) logf(r *http.Request, err error) {
+	if s.ErrorLog != nil {
+		s.ErrorLog(r, err)
+	}
+}
+
+// identity returns the connection's earlier identity under ConnectionAuth.
+func (ci *connInfo) identity(enabled bool) *Identity {
+	if !enabled || ci == nil {
+		return nil
+	}
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if ci.id == nil {
+		return nil
+	}
+	id := *ci.id
+	id.Reused = true
+	return &id
+}
+
+// identityOf snapshots an established context.
+func identityOf(ctx gss.SecContext) *Identity {
+	id := &Identity{}
+	if info, err := ctx.Inquire(); err == nil {
+		id.Info = info
+		id.Principal = info.InitiatorName
+	}
+	switch c := ctx.(type) {
+	case interface{ Record() negotiate.Record }:
+		rec := c.Record()
+		id.Record = &rec
+		id.Transcript = &rec.Transcript
+	case interface{ Transcript() negotiate.Transcript }:
+		tr := c.Transcript()
+		id.Transcript = &tr
+	}
+	return id
+}
+
+// challenge answers status with "WWW-Authenticate: Negotiate [token]".
+func challenge(w http.ResponseWriter, tok []byte, status int, msg string) {
+	w.Header().Set("WWW-Authenticate", headerValue(tok))
+	http.Error(w, msg, status)
+}
