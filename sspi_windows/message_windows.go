@@ -76,11 +76,10 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 	if ret != winsspi.SEC_E_OK {
 		return nil, newError(opMakeSignature, uint32(ret), c.mech)
 	}
-	if bufs[1].BufferSize > uint32(len(sig)) {
-		return nil, gss.NewError(opMakeSignature, gss.StatusFailure, 0, c.mech,
-			fmt.Sprintf("package wrote a %d-byte signature into a %d-byte buffer", bufs[1].BufferSize, len(sig)))
+	sig, err = filled(opMakeSignature, sig, bufs[1].BufferSize)
+	if err != nil {
+		return nil, err
 	}
-	sig = sig[:bufs[1].BufferSize:bufs[1].BufferSize]
 	if n := micChecksumLen(sig); n > 0 {
 		c.cksumLen = n
 	}
@@ -157,13 +156,20 @@ func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 	if ret != winsspi.SEC_E_OK {
 		return nil, false, newError(opEncryptMessage, uint32(ret), c.mech)
 	}
-	tok := token[:bufs[0].BufferSize]
+	tok, err := filled(opEncryptMessage, token, bufs[0].BufferSize)
+	if err != nil {
+		return nil, false, err
+	}
+	padding, err := filled(opEncryptMessage, pad, bufs[2].BufferSize)
+	if err != nil {
+		return nil, false, err
+	}
 	var out []byte
 	if c.wineKerberos() {
 		out = append(append(out, data...), tok...)
 		c.learnChecksumLen(out, len(msg))
 	} else {
-		out = append(append(append(out, tok...), data...), pad[:bufs[2].BufferSize]...)
+		out = append(append(append(out, tok...), data...), padding...)
 	}
 	return out, conf, nil
 }
@@ -271,7 +277,21 @@ func (c *SecContext) EncryptMessage(msg []byte) (trailer, ciphertext []byte, err
 	if ret != winsspi.SEC_E_OK {
 		return nil, nil, newError(opEncryptMessage, uint32(ret), c.mech)
 	}
-	return token[:bufs[0].BufferSize], data, nil
+	tok, err := filled(opEncryptMessage, token, bufs[0].BufferSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tok, data, nil
+}
+
+// filled returns the part of buf a package reports having written, and an
+// error if it claims more than the buffer holds.
+func filled(op string, buf []byte, n uint32) ([]byte, error) {
+	if n > uint32(len(buf)) {
+		return nil, gss.NewError(op, gss.StatusFailure, 0, "",
+			fmt.Sprintf("package reports %d bytes in a %d-byte buffer", n, len(buf)))
+	}
+	return buf[:n:n], nil
 }
 
 // DecryptMessage reverses EncryptMessage: DecryptMessage over
@@ -300,7 +320,11 @@ func (c *SecContext) decrypt(trailer, ciphertext []byte) ([]byte, bool, error) {
 	if ret != winsspi.SEC_E_OK {
 		return nil, false, newError(opDecryptMessage, uint32(ret), c.mech)
 	}
-	return data[:bufs[1].BufferSize], qop != secqopWrapNoEncrypt, nil
+	msg, err := filled(opDecryptMessage, data, bufs[1].BufferSize)
+	if err != nil {
+		return nil, false, err
+	}
+	return msg, qop != secqopWrapNoEncrypt, nil
 }
 
 // WrapSizeLimit is the largest message whose wrap token fits maxToken bytes,
