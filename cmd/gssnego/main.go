@@ -1,6 +1,8 @@
 // Command gssnego is the gssnego command-line tool. Subcommands:
 //
 //	gssnego inspect [flags] [token ...]   decode SPNEGO tokens and judge the exchange
+//	gssnego client [flags]                MSDN SSPI sockets sample client (sample.go)
+//	gssnego server [flags]                MSDN SSPI sockets sample server (sample.go)
 //
 // Run "gssnego <command> -h" for a command's flags.
 package main
@@ -22,6 +24,8 @@ type command struct {
 // commands is the dispatch table; other subcommands register here.
 var commands = map[string]command{
 	"inspect": {"decode SPNEGO tokens and apply the mechListMIC policy", runInspect},
+	"client":  {"SSPI Windows Sockets sample client (MSDN), wire-compatible", runClient},
+	"server":  {"SSPI Windows Sockets sample server (MSDN), wire-compatible", runServer},
 }
 
 func main() {

@@ -28,7 +28,7 @@ func Client(conn net.Conn, target string, cfg Config) (*Result, error) {
 	if err == nil {
 		err = s.clientMessage(conn)
 	}
-	res := s.result()
+	res := s.result(err)
 	if err == nil {
 		res.Message, res.Sealed, res.TrailerLen, res.CiphertextLen = s.msg, s.sealed, s.tlen, s.clen
 	}

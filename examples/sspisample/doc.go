@@ -28,6 +28,6 @@
 //	res, err := sspisample.Client(conn, "host@localhost", sspisample.Config{})
 //	fmt.Printf("%s\n", res.Message) // This is your server speaking
 //
-// Commands: gssnego client / gssnego server (cmd/gssnego), and the
-// stand-alone examples/sspisample/client and examples/sspisample/server.
+// The commands are gssnego client and gssnego server (cmd/gssnego); the
+// demo (examples/demo, ci/demo.sh) runs both over a throwaway realm.
 package sspisample

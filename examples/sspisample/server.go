@@ -69,7 +69,7 @@ func (s *Server) ServeConn(conn net.Conn) (*Result, error) {
 	if err == nil {
 		err = ss.serverMessage(conn)
 	}
-	res := ss.result()
+	res := ss.result(err)
 	if err == nil {
 		res.Message, res.Sealed, res.TrailerLen, res.CiphertextLen = ss.msg, true, ss.tlen, ss.clen
 	}

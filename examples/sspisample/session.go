@@ -18,6 +18,10 @@ type Result struct {
 	Transcript *negotiate.Transcript
 	// Record is the Go engine's record of the exchange (nil otherwise).
 	Record *negotiate.Record
+	// Verdict is the side's mechListMIC policy result (a negotiate.Result…
+	// name): the transcript's, or the one the engine failed with when the
+	// exchange stopped before the transcript could show it.
+	Verdict string
 	// Message is the plaintext the server sent (client) or the one it sent
 	// (server).
 	Message []byte
@@ -59,8 +63,8 @@ func (s *session) saw(sent bool, tok []byte) {
 	s.raw.Add(d, append([]byte(nil), tok...))
 }
 
-// result collects what the session knows.
-func (s *session) result() *Result {
+// result collects what the session knows; err is how the exchange ended.
+func (s *session) result(err error) *Result {
 	r := &Result{Package: s.cfg.Package, Engine: s.cfg.Engine}
 	switch c := s.ctx.(type) {
 	case interface{ Record() negotiate.Record }:
@@ -75,6 +79,7 @@ func (s *session) result() *Result {
 			r.Transcript = &tr
 		}
 	}
+	r.Verdict = verdictOf(r.Transcript, err)
 	if s.ctx != nil && !s.ctx.ContinueNeeded() {
 		if info, err := s.ctx.Inquire(); err == nil && info.Established {
 			r.Info = info
