@@ -359,10 +359,18 @@ func TestEncryptMessageTwoBuffers(t *testing.T) {
 		// Wine: DATA holds the first len(msg) bytes of the gss_wrap token
 		// (the RFC 4121 header first), TOKEN the rest.
 		assert.Equal(t, []byte{0x05, 0x04}, ct[:2])
-	} else {
-		// Windows: TOKEN starts with the RFC 4121 header, DATA is ciphertext.
-		assert.Equal(t, []byte{0x05, 0x04}, trailer[:2])
 	}
+	skipOnWine(t, "EncryptMessage splits the gss_wrap token as DATA‖TOKEN, not Windows' [header+trailer][ciphertext] (MS-KILE 3.4.5.4.1)")
+	// Windows: TOKEN starts with the RFC 4121 header, DATA is the
+	// ciphertext in place, and TOKEN‖DATA is a standard wrap token.
+	assert.Equal(t, []byte{0x05, 0x04}, trailer[:2])
+	got, _, err = acc.Unwrap(append(bytes.Clone(trailer), ct...))
+	require.Error(t, err, "replayed as a whole token: the sequence number was used")
+	trailer, ct, err = acc.EncryptMessage(msg)
+	require.NoError(t, err)
+	got, _, err = ini.Unwrap(append(bytes.Clone(trailer), ct...))
+	require.NoError(t, err)
+	assert.Equal(t, string(msg), string(got))
 }
 
 // TestKerberosSingleEtype runs in the Wine runner's extra passes, where the
