@@ -274,6 +274,14 @@ func (t *Transcript) SetMICCheck(index int, c MICCheck) {
 	t.Evaluate()
 }
 
+// Preview returns the verdict the transcript would have if token b, sent in
+// direction d, were added, without adding it: an engine asks it whether a
+// token it is about to send or accept is allowed.
+func (t *Transcript) Preview(d Direction, b []byte) Verdict {
+	reports := append(t.Reports[:len(t.Reports):len(t.Reports)], Inspect(d, len(t.Reports), b))
+	return t.Policy.Evaluate(reports)
+}
+
 // Evaluate re-applies the policy to the reports and returns the verdict.
 func (t *Transcript) Evaluate() Verdict {
 	t.Verdict = t.Policy.Evaluate(t.Reports)

@@ -400,7 +400,16 @@ func TestIncrementalDue(t *testing.T) {
 	assert.True(t, tr.Verdict.Acceptor.Due)
 	assert.Equal(t, RuleSelectedNotFirst, tr.Verdict.Acceptor.Rule)
 	assert.Equal(t, ResultIncomplete, tr.Verdict.Result)
-	for _, vt := range toks[2:] {
+	// Preview: the acceptor's final accept-completed without having sent its
+	// MIC would fail; the real token (AP-REP + MIC) keeps the exchange going.
+	for _, vt := range toks[2:3] {
+		tr.Add(vt.dir, loadVector(t, vt.file))
+	}
+	done, _ := (&Token{Kind: KindResp, NegState: NegStateAcceptCompleted}).Marshal()
+	assert.Equal(t, ResultDowngradeWithoutMIC, tr.Preview(AcceptorToInitiator, done).Result)
+	assert.Equal(t, ResultIncomplete, tr.Preview(AcceptorToInitiator, loadVector(t, toks[3].file)).Result)
+	assert.Len(t, tr.Reports, 3, "Preview does not add")
+	for _, vt := range toks[3:] {
 		tr.Add(vt.dir, loadVector(t, vt.file))
 	}
 	assert.Equal(t, ResultOK, tr.Verdict.Result, tr.Verdict.Reason)

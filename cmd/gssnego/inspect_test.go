@@ -181,3 +181,41 @@ func TestDecodeToken(t *testing.T) {
 		assert.Equal(t, c.want, b, c.in)
 	}
 }
+
+func TestInspectJSONMalformed(t *testing.T) {
+	code, out, errs := runCLI(t, "", "inspect", "-json", vec(t, "mit/mit-a-default-aes256-01-i2a.hex"), "a2i:a1053003a0010a")
+	assert.Equal(t, exitMalformed, code)
+	assert.Contains(t, errs, "field negState at offset 6")
+	var got struct {
+		Tokens []struct {
+			Kind  string `json:"kind"`
+			Error *struct {
+				Token  string
+				Field  string
+				Offset int
+				Reason string
+			} `json:"error"`
+		} `json:"tokens"`
+		Verdict struct {
+			Result string `json:"result"`
+		} `json:"verdict"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	require.Len(t, got.Tokens, 2)
+	assert.Equal(t, "malformed", got.Tokens[1].Kind)
+	require.NotNil(t, got.Tokens[1].Error)
+	assert.Equal(t, "negState", got.Tokens[1].Error.Field)
+	assert.Equal(t, 6, got.Tokens[1].Error.Offset)
+	assert.Equal(t, "malformed", got.Verdict.Result)
+}
+
+func TestInspectBareMechanismTokens(t *testing.T) {
+	var args []string
+	for i, d := range []string{"i2a", "a2i", "i2a"} {
+		args = append(args, vec(t, "windows/pyspnego-sspi_ntlm-0"+string(rune('1'+i))+"-"+d+".hex"))
+	}
+	code, out, errs := runCLI(t, "", append([]string{"inspect"}, args...)...)
+	assert.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "bare mechanism token: ntlmssp AUTHENTICATE")
+	assert.Contains(t, out, "not-spnego")
+}
