@@ -26,9 +26,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 
-// lab returns the binary's realm (the environment points at it) and the
+// labRealm returns the binary's realm (the environment points at it) and the
 // platform provider.
-func lab(t *testing.T) (*testrealm.Realm, gss.Provider) {
+func labRealm(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Shared(t)
 	p, err := platform.Provider()
@@ -108,7 +108,7 @@ func hostOf(service string) string { return strings.TrimPrefix(service, "HTTP/")
 func TestOurClientOurServer(t *testing.T) {
 	for _, e := range testrealm.LabEtypes {
 		t.Run(e.String(), func(t *testing.T) {
-			r, p := lab(t)
+			r, p := labRealm(t)
 			if !inEtypeProcess(t, r, e) {
 				return
 			}
@@ -159,7 +159,7 @@ func TestOurClientOurServerMICs(t *testing.T) {
 		}},
 	} {
 		t.Run(aff.name, func(t *testing.T) {
-			_, p := lab(t)
+			_, p := labRealm(t)
 			var srvID *httpauth.Identity
 			s := &httpauth.Server{Config: negotiate.Config{Provider: p}}
 			ts := serve(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
