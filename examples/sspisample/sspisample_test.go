@@ -15,7 +15,13 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
+func TestMain(m *testing.M) {
+	rc := testrealm.Main(m)
+	if dir, err := binDir(); err == nil {
+		os.RemoveAll(dir)
+	}
+	os.Exit(rc)
+}
 
 // served is one connection as the server saw it.
 type served struct {
