@@ -141,8 +141,8 @@ func runClientProc(t *testing.T, argv []string, addr string, args ...string) (st
 
 // cliCases are the flag sets run across processes.
 var cliCases = []struct {
-	name string
-	args []string
+	name           string
+	args           []string
 	client, server string // the verdict lines each side prints
 }{
 	{"GoOptimistic", nil,
