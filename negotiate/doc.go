@@ -12,6 +12,14 @@
 // Token.RawMechTypes keeps the MechTypeList exactly as received, the input
 // of GetMIC/VerifyMIC for the mechListMIC.
 //
+// Where real peers deviate, the codec tolerates and flags instead of
+// rejecting: a NegTokenResp inside RFC 2743 framing (old Sun/MIT,
+// Token.Framed), a mechListMIC that repeats the responseToken (Windows 2000,
+// Token.MICIsResponseTokenCopy; the policy decides), and a reqFlags BIT
+// STRING with trailing zero bits (acceptors ignore reqFlags anyway). No
+// captured peer sends BER lengths, so non-minimal and indefinite lengths are
+// errors.
+//
 //	tok, err := negotiate.Parse(in)
 //	if err != nil { ... }
 //	if tok.Kind == negotiate.KindInit { mic := mech.GetMIC(tok.RawMechTypes) ... }

@@ -31,6 +31,7 @@ const (
 	KindResp
 )
 
+// String returns the message name, e.g. "NegTokenInit".
 func (k Kind) String() string {
 	switch k {
 	case KindInit:
