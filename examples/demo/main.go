@@ -14,11 +14,15 @@
 //
 // The output's "verdict:" lines are stable (TestDemo checks them).
 //
+// With -gssnego PATH (ci/demo.sh passes the freshly built CLI) a fourth part
+// runs scenario 2 with `gssnego server` and `gssnego client` in two processes.
+//
 //	go run ./examples/demo          # needs krb5-kdc, krb5-admin-server, libkrb5-dev
 package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -35,14 +39,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	gssnego := flag.String("gssnego", "", "path of a gssnego binary: also run the CLI client and server")
+	flag.Parse()
+	if err := run(os.Stdout, *gssnego); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
 // run is the whole demo; every scenario's outcome must be the expected one.
-func run(w io.Writer) error {
+// gssnego, if not empty, is the CLI binary for the two-process part.
+func run(w io.Writer, gssnego string) error {
 	dir, err := os.MkdirTemp("", "gssnego-demo-")
 	if err != nil {
 		return err
@@ -94,6 +101,11 @@ func run(w io.Writer) error {
 	for _, sc := range scenarios {
 		if err := sc.run(w, l.Addr().String(), served); err != nil {
 			return err
+		}
+	}
+	if gssnego != "" {
+		if err := demoCLI(w, gssnego); err != nil {
+			return fmt.Errorf("command-line client and server: %w", err)
 		}
 	}
 	demoHTTP(w)
