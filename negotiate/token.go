@@ -179,7 +179,8 @@ func Parse(b []byte) (*Token, error) {
 // acceptors must ignore it anyway.
 //
 // Unmarshal does not allocate for the well-known mechanism OIDs and up to
-// six mechTypes; slices alias b.
+// six mechTypes; slices alias b. MechTypes lives in t itself, so a slice
+// kept from an earlier Unmarshal into the same Token is overwritten.
 func (t *Token) Unmarshal(b []byte) error {
 	*t = Token{}
 	return t.unmarshal(b)
