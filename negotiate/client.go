@@ -163,6 +163,9 @@ func (c *Client) startMech(listed gss.OID) (gss.SecContext, []byte, error) {
 		ctx.Close()
 		return nil, nil, err
 	}
+	if len(out) == 0 {
+		out = nil
+	}
 	return ctx, out, nil
 }
 

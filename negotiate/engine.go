@@ -121,6 +121,9 @@ func (c *conversation) feed(in []byte) ([]byte, error) {
 		return nil, protocolErr("mechanism token received after the mechanism completed")
 	}
 	out, err := c.mech.Continue(in)
+	if len(out) == 0 {
+		out = nil // some backends return an empty, non-nil token: it is no token
+	}
 	if err != nil {
 		return out, engineErr(ErrRejected, "", "mechanism "+c.selected.MechName()+" failed", err)
 	}

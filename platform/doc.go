@@ -1,7 +1,6 @@
 // Package platform links the GSS backend for the build's operating system
 // and makes it gss.Default(): gssapi_unix (MIT, or Heimdal with -tags
-// heimdal) on Unix; on Windows the SSPI backend (a later issue: for now no
-// backend is linked there and Provider returns gss.ErrNoProvider).
+// heimdal) on Unix, sspi_windows on Windows.
 //
 //	import "github.com/gssnego/gssnego/platform"
 //	p, err := platform.Provider()
