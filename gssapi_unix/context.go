@@ -26,6 +26,7 @@ type SecContext struct {
 	closed      bool
 	established bool
 	started     bool
+	reqMech     gss.OID // initiator: the mechanism asked for
 	mech        gss.OID // requested, then the mechanism actually in use
 	reqFlags    C.OM_uint32
 	lifetime    C.OM_uint32
@@ -111,6 +112,7 @@ func newChannelBindings(cb *gss.ChannelBindings) C.gss_channel_bindings_t {
 // initSecContext implements Provider.InitSecContext. No library call is
 // made until the first Continue.
 func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext, error) {
+	defer lockThread()()
 	const op = "InitSecContext"
 	res := &ctxResources{}
 	err := withName(op, target, func(h C.gss_name_t) error {
@@ -135,6 +137,7 @@ func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext,
 		mech = gss.MechKRB5
 	}
 	c := newSecContext(res, true, mech)
+	c.reqMech = mech
 	c.reqFlags = C.OM_uint32(cfg.Flags)
 	c.lifetime = seconds(cfg.Lifetime)
 	return c, nil
@@ -152,6 +155,7 @@ func acceptSecContext(cfg gss.AcceptSecContextConfig) (*SecContext, error) {
 
 // importSecContext implements Provider.ImportSecContext.
 func importSecContext(token []byte) (*SecContext, error) {
+	defer lockThread()()
 	const op = "gss_import_sec_context"
 	var pn runtime.Pinner
 	defer pn.Unpin()
@@ -180,6 +184,7 @@ func importSecContext(token []byte) (*SecContext, error) {
 // the returned token, when not empty, is an error token for the peer (an
 // acceptor's KRB-ERROR, for instance).
 func (c *SecContext) Continue(in []byte) ([]byte, error) {
+	defer lockThread()()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	op := "gss_accept_sec_context"
@@ -194,6 +199,11 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 	case c.started && len(in) == 0 || !c.initiator && len(in) == 0:
 		return nil, errUsage(op, gss.StatusDefectiveToken, "empty input token")
 	}
+	if c.initiator && c.started {
+		if err := checkInitReply(c.reqMech, gss.Flags(c.reqFlags), in); err != nil {
+			return nil, err
+		}
+	}
 	var pn runtime.Pinner
 	defer pn.Unpin()
 	p, n := pinBytes(&pn, in)
@@ -203,7 +213,7 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 	var major C.OM_uint32
 	r := c.res
 	if c.initiator {
-		major = C.gn_init_sec_context(&minor, r.credH, &r.h, r.target, cOID(c.mech), c.reqFlags,
+		major = C.gn_init_sec_context(&minor, r.credH, &r.h, r.target, cOID(c.reqMech), c.reqFlags,
 			c.lifetime, r.cb, p, n, &actual, &out, &flags, &rec)
 	} else {
 		major = C.gn_accept_sec_context(&minor, &r.h, r.credH, p, n, r.cb, &actual, &out, &flags, &rec)
@@ -252,6 +262,7 @@ func (c *SecContext) handle(op string) (C.gss_ctx_id_t, error) {
 
 // GetMIC signs msg with the default QOP.
 func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
+	defer lockThread()()
 	const op = "gss_get_mic"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -277,6 +288,7 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 // out-of-sequence one (when replay or sequence detection is on) fails with
 // gss.ErrDuplicateToken, ErrOldToken, ErrUnseqToken or ErrGapToken.
 func (c *SecContext) VerifyMIC(msg, mic []byte) error {
+	defer lockThread()()
 	const op = "gss_verify_mic"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -299,6 +311,7 @@ func (c *SecContext) VerifyMIC(msg, mic []byte) error {
 
 // Wrap protects msg, sealing it when conf is true and the context allows.
 func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
+	defer lockThread()()
 	const op = "gss_wrap"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -326,6 +339,7 @@ func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 // ErrUnseqToken, ErrGapToken); when that is the only problem, the token was
 // genuine and msg is returned with the error, for callers that tolerate gaps.
 func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
+	defer lockThread()()
 	const op = "gss_unwrap"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -356,6 +370,7 @@ func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
 
 // WrapSizeLimit is the largest message whose wrap token fits maxToken bytes.
 func (c *SecContext) WrapSizeLimit(conf bool, maxToken int) (int, error) {
+	defer lockThread()()
 	const op = "gss_wrap_size_limit"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -378,6 +393,7 @@ func (c *SecContext) WrapSizeLimit(conf bool, maxToken int) (int, error) {
 // Export serialises the established context (gss_export_sec_context) and
 // makes this one unusable.
 func (c *SecContext) Export() ([]byte, error) {
+	defer lockThread()()
 	const op = "gss_export_sec_context"
 	c.mu.Lock()
 	defer c.mu.Unlock()

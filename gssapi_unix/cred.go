@@ -45,6 +45,7 @@ func newCredential(h C.gss_cred_id_t) *Credential {
 
 // acquireCredential implements Provider.AcquireCredential.
 func acquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, cfg gss.CredConfig) (*Credential, error) {
+	defer lockThread()()
 	op := "gss_acquire_cred"
 	switch {
 	case cfg.Password != nil:
@@ -151,6 +152,7 @@ func (c *Credential) Release() error {
 // name is left empty for credentials holding an NTLM element (gss-ntlmssp
 // 1.2.0 crashes when asked for it).
 func (c *Credential) Inquire() (*gss.CredInfo, error) {
+	defer lockThread()()
 	const op = "gss_inquire_cred"
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -21,6 +21,7 @@ import (
 // RFC 4121 acceptor subkey when the acceptor sent one, else the initiator's
 // subkey; see the package documentation for how each library reports it.
 func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
+	defer lockThread()()
 	const op = "gss_inquire_context"
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -21,6 +21,7 @@ import (
 // Windows Sockets" sample) send the two separately; UnwrapIOV reverses it.
 // For RC4 (RFC 4757) contexts the mechanism's padding is appended to data.
 func (c *SecContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confState bool, err error) {
+	defer lockThread()()
 	const op = "gss_wrap_iov"
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -48,6 +49,7 @@ func (c *SecContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confSta
 // UnwrapIOV reverses WrapIOV (gss_unwrap_iov with HEADER and DATA buffers)
 // and returns the plaintext; data is not modified.
 func (c *SecContext) UnwrapIOV(token, data []byte) (msg []byte, confState bool, err error) {
+	defer lockThread()()
 	const op = "gss_unwrap_iov"
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -47,7 +47,10 @@ func leakOnce(t *testing.T, p *Provider, msg []byte) {
 	ini, err := p.InitSecContext(target, gss.WithFlags(allFlagsLocal), gss.WithInitiatorCredential(cred),
 		gss.WithInitiatorChannelBindings(&gss.ChannelBindings{ApplicationData: []byte("cb")}))
 	require.NoError(t, err)
-	acc, err := p.AcceptSecContext(gss.WithAcceptorChannelBindings(&gss.ChannelBindings{ApplicationData: []byte("cb")}))
+	acred, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredAcceptOnly, gss.WithKeytab(realm.Keytab))
+	require.NoError(t, err)
+	acc, err := p.AcceptSecContext(gss.WithAcceptorCredential(acred),
+		gss.WithAcceptorChannelBindings(&gss.ChannelBindings{ApplicationData: []byte("cb")}))
 	require.NoError(t, err)
 	handshake(t, ini, acc)
 	_, err = ini.Inquire()
@@ -73,5 +76,6 @@ func leakOnce(t *testing.T, p *Provider, msg []byte) {
 	require.NoError(t, ini.Close())
 	require.NoError(t, acc.Close())
 	require.NoError(t, cred.Release())
+	require.NoError(t, acred.Release())
 	require.NoError(t, target.Release())
 }

@@ -5,6 +5,8 @@ package gssapi_unix
 // #cgo pkg-config: krb5-gssapi
 import "C"
 
+import "github.com/gssnego/gssnego/gss"
+
 // implementation names the library this build links.
 const implementation = "MIT"
 
@@ -14,3 +16,13 @@ const sessionKeySource = "GSS_C_INQ_SSPI_SESSION_KEY"
 // credStoreOp names the call that acquires credentials from an explicit
 // ccache, keytab, client keytab or replay cache.
 const credStoreOp = "gss_acquire_cred_from"
+
+// checkInitReply screens an initiator's reply token before the library sees
+// it; MIT needs no screening (see heimdal.go).
+func checkInitReply(mech gss.OID, flags gss.Flags, in []byte) error { return nil }
+
+// lockThread is a no-op for MIT, whose status text does not depend on the
+// thread (see heimdal.go).
+func lockThread() func() { return noUnlock }
+
+func noUnlock() {}

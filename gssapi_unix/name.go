@@ -32,6 +32,7 @@ func releaseName(h C.gss_name_t) {
 
 // importName imports s as a name of type t.
 func importName(s string, t gss.NameType) (*Name, error) {
+	defer lockThread()()
 	const op = "gss_import_name"
 	b := []byte(s)
 	var pn runtime.Pinner
@@ -77,6 +78,7 @@ func (n *Name) Type() gss.NameType { return n.typ }
 // Export returns the mechanism name exported for mech (gss_export_name
 // after gss_canonicalize_name), the form ImportName reads with gss.NameExport.
 func (n *Name) Export(mech gss.OID) ([]byte, error) {
+	defer lockThread()()
 	var out []byte
 	err := n.use("gss_export_name", func(h C.gss_name_t) error {
 		var minor C.OM_uint32

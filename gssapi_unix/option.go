@@ -30,6 +30,7 @@ import (
 // requires around the mechListMIC so that NTLM's RC4 state after the MIC
 // exchange matches the peer's.
 func (c *SecContext) SetOption(option gss.OID, value []byte) error {
+	defer lockThread()()
 	const op = "gss_set_sec_context_option"
 	c.mu.Lock()
 	defer c.mu.Unlock()

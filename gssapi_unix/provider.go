@@ -35,6 +35,7 @@ func (*Provider) Name() string {
 // IndicateMechs lists the mechanisms the library offers (gss_indicate_mechs),
 // including plug-ins such as gss-ntlmssp that MIT loads from /etc/gss/mech.d.
 func (*Provider) IndicateMechs() ([]gss.OID, error) {
+	defer lockThread()()
 	var minor C.OM_uint32
 	var set C.gss_OID_set
 	if major := C.gss_indicate_mechs(&minor, &set); isError(major) {
@@ -54,8 +55,8 @@ func (*Provider) ImportName(name string, nameType gss.NameType) (gss.Name, error
 // library's defaults (KRB5CCNAME, KRB5_KTNAME, KRB5_CLIENT_KTNAME). A
 // ccache, keytab, client keytab or replay cache goes through
 // gss_acquire_cred_from on MIT; on Heimdal a ccache or keytab goes through
-// gss_krb5_import_cred, and a client keytab or replay cache is refused with
-// gss.ErrUnavailable. A password uses gss_acquire_cred_with_password.
+// GSS_KRB5_IMPORT_CRED_X (as gss_krb5_import_cred), and a client keytab or
+// replay cache is refused with gss.ErrUnavailable. A password uses gss_acquire_cred_with_password.
 func (*Provider) AcquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, opts ...gss.CredOption) (gss.Credential, error) {
 	return acquireCredential(name, mechs, usage, gss.NewCredConfig(opts...))
 }
