@@ -4,7 +4,8 @@
 # `gssnego server` / `gssnego client`), and each negotiation transcript with
 # the inspector's mechListMIC verdicts: optimistic Kerberos (no MIC due), no
 # optimistic token (MICs due, exchanged and verified), the same through a man
-# in the middle that strips a MIC (refused). Everything it starts is stopped
+# in the middle that strips a MIC (refused), the CLI in two processes, and
+# the first two again over HTTP Negotiate. Everything it starts is stopped
 # and its files removed; it installs what is missing (ci/install-deps.sh base),
 # so running it again is safe. The "verdict:" lines are stable
 # (examples/demo TestDemoScript checks them).

@@ -22,7 +22,13 @@ var demoLines = []string{
 	"client| verdict: ok (mechListMIC: initiator sent, acceptor sent+verified by initiator)",
 	`client| client: server says "This is your server speaking" (sealed; `,
 	"server| verdict: ok (mechListMIC: initiator sent+verified by acceptor, acceptor sent)",
-	"== done: server stopped, KDC stopped, realm directory removed",
+	"== 5. HTTP Negotiate",
+	"verdict: ok (mechListMIC: initiator none (not due), acceptor none (not due))",
+	"HTTP 200 OK, 1 legs, mutual: true",
+	"== 6. HTTP Negotiate",
+	"verdict: ok (mechListMIC: initiator sent+verified by acceptor, acceptor sent+verified by initiator)",
+	"HTTP 200 OK, 3 legs, mutual: true",
+	"== done: servers stopped, KDC stopped, realm directory removed",
 }
 
 // TestDemoScript runs the README's demo command, ci/demo.sh, as a user would.
