@@ -46,7 +46,11 @@ func Seal(ctx gss.SecContext, msg []byte) (trailer, ciphertext []byte, err error
 		switch w := m.(type) {
 		case iovWrapper:
 			var conf bool
-			trailer, ciphertext, conf, err = w.WrapIOV(msg, true)
+			if isNTLM(m) {
+				trailer, ciphertext, conf, err = ntlmSeal(m, msg)
+			} else {
+				trailer, ciphertext, conf, err = w.WrapIOV(msg, true)
+			}
 			if err == nil && !conf {
 				err = errors.New("sspisample: the context did not seal the message (no confidentiality)")
 			}
@@ -68,6 +72,11 @@ func Unseal(ctx gss.SecContext, trailer, ciphertext []byte) (msg []byte, sealed 
 	err = onMech(ctx, func(m gss.SecContext) error {
 		switch w := m.(type) {
 		case iovWrapper:
+			if isNTLM(m) && len(trailer) == ntlmSignatureSize {
+				// gss-ntlmssp has no gss_unwrap_iov (see ntlmSeal).
+				msg, sealed, err = m.Unwrap(append(append([]byte(nil), trailer...), ciphertext...))
+				return err
+			}
 			msg, sealed, err = w.UnwrapIOV(trailer, ciphertext)
 			return err
 		case messageEncrypter:
@@ -80,4 +89,27 @@ func Unseal(ctx gss.SecContext, trailer, ciphertext []byte) (msg []byte, sealed 
 		return nil, false, fmt.Errorf("sspisample: decrypting the message: %w", err)
 	}
 	return msg, sealed, nil
+}
+
+// ntlmSignatureSize is the NTLMSSP message signature's size (MS-NLMP 2.2.2.9).
+const ntlmSignatureSize = 16
+
+func isNTLM(m gss.SecContext) bool {
+	info, err := m.Inquire()
+	return err == nil && info.Mech == gss.MechNTLMSSP
+}
+
+// ntlmSeal is EncryptMessage's NTLM layout — the 16-byte signature in
+// TOKEN, the message sealed in place in DATA — made from a plain wrap
+// token, which for NTLM is signature ‖ sealed message (gss-ntlmssp, like
+// SSPI's NTLM). gss-ntlmssp has no gss_wrap_iov.
+func ntlmSeal(m gss.SecContext, msg []byte) (trailer, ciphertext []byte, conf bool, err error) {
+	tok, conf, err := m.Wrap(msg, true)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if len(tok) != ntlmSignatureSize+len(msg) {
+		return nil, nil, false, fmt.Errorf("sspisample: NTLM wrap token of %d bytes for a %d-byte message, want signature + message", len(tok), len(msg))
+	}
+	return tok[:ntlmSignatureSize], tok[ntlmSignatureSize:], conf, nil
 }
