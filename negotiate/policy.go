@@ -212,6 +212,9 @@ type Verdict struct {
 	ExtraLeg bool `json:"extraLeg"`
 	// NTLMAuthenticateMIC says whether NTLM AUTHENTICATE carried its own MIC.
 	NTLMAuthenticateMIC bool `json:"ntlmAuthenticateMic"`
+	// NoIntegrity says the selected mechanism negotiated no integrity (NTLM
+	// AUTHENTICATE without NTLMSSP_NEGOTIATE_SIGN): no MIC can be exchanged.
+	NoIntegrity bool `json:"noIntegrity,omitempty"`
 	// Etype is the enctype evidence.
 	Etype EtypeEvidence `json:"etype"`
 	// Initiator and Acceptor say which MICs are due and which were sent.
@@ -471,6 +474,9 @@ func (e *evaluator) progress(index int, in *Inner) bool {
 	if in.NTLMHasMIC {
 		e.v.NTLMAuthenticateMIC = true
 	}
+	if in.Info.Kind == mechtoken.KindNTLMAuthenticate && in.Info.NTLM.Flags&mechtoken.NTLMFlagSign == 0 {
+		e.v.NoIntegrity = true
+	}
 	if in.TicketEtype != 0 {
 		e.v.Etype.Ticket = in.TicketEtype
 	}
@@ -588,6 +594,11 @@ func yesNo(b bool) string {
 // due fills in which MICs are required and why.
 func (e *evaluator) due() {
 	v := &e.v
+	if v.NoIntegrity {
+		// RFC 4178 §5: no MIC without integrity; the strict profile refuses
+		// the mechanism instead (finish).
+		return
+	}
 	rule := DueRule(MICFacts{
 		Profile:             e.p.Profile,
 		Downgrade:           v.Downgrade,
@@ -636,6 +647,10 @@ func (e *evaluator) finish() {
 		return
 	case !e.selected:
 		v.Result, v.Reason = ResultIncomplete, "no reply from the acceptor yet"
+		return
+	}
+	if v.NoIntegrity && e.p.Profile == ProfileStrict {
+		v.Result, v.Reason = ResultNoIntegrity, "the selected mechanism negotiated no integrity; the strict profile refuses it"
 		return
 	}
 	// An unsolicited acceptor MIC in a first-leg accept-completed reply.

@@ -414,3 +414,23 @@ func TestIncrementalDue(t *testing.T) {
 	}
 	assert.Equal(t, ResultOK, tr.Verdict.Result, tr.Verdict.Reason)
 }
+
+func TestNoIntegrity(t *testing.T) {
+	// Windows XP's NTLMv1 AUTHENTICATE does not negotiate NTLMSSP_NEGOTIATE_SIGN
+	// (only ALWAYS_SIGN): nothing can be signed, so no MIC is due, and the
+	// strict profile refuses the mechanism.
+	toks := tokensOf(t, "windows/responder3-smb_ntlm_xp_to_ws2008")
+	v := replay(t, Policy{}, toks).Verdict
+	assert.Equal(t, ResultOK, v.Result, v.Reason)
+	assert.True(t, v.NoIntegrity)
+	assert.False(t, v.Initiator.Due)
+	v = replay(t, Policy{Profile: ProfileStrict}, toks).Verdict
+	assert.Equal(t, ResultNoIntegrity, v.Result)
+	assert.ErrorIs(t, v.Err(), ErrNoIntegrity)
+
+	// Windows 10 NTLM negotiates SIGN: strict is satisfied by its MICs.
+	v = replay(t, Policy{Profile: ProfileStrict}, tokensOf(t, "windows/scapy-smb2_ntlm_win10_to_ws2019_pw_known")).Verdict
+	assert.False(t, v.NoIntegrity)
+	assert.Equal(t, ResultOK, v.Result, v.Reason)
+	assert.Equal(t, RuleNTLMAuthenticateMIC, v.Initiator.Rule)
+}
