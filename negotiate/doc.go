@@ -82,6 +82,7 @@
 //	    "selectedMech": "1.2.840.113554.1.2.2",  // S, the acceptor's choice
 //	    "downgrade": true,             // S ≠ F (all Kerberos OIDs are one mechanism)
 //	    "requestMic": true, "optimisticAccepted": false, "extraLeg": true, "ntlmAuthenticateMic": false,
+//	    "noIntegrity": true,           // NTLM without NEGOTIATE_SIGN: no MIC possible; omitted if false
 //	    "etype": {"ticket": 18, "session": 18, "micFormat": "rfc4121",
 //	              "newEnctype": "yes", "source": "mic-token"},   // yes | no | unknown
 //	    "initiatorMic": {"due": true, "rule": "selected-not-first", "present": true,
