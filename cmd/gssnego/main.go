@@ -26,6 +26,8 @@ var commands = map[string]command{
 	"inspect": {"decode SPNEGO tokens and apply the mechListMIC policy", runInspect},
 	"client":  {"SSPI Windows Sockets sample client (MSDN), wire-compatible", runClient},
 	"server":  {"SSPI Windows Sockets sample server (MSDN), wire-compatible", runServer},
+
+	"http-get": {"GET a URL with HTTP Negotiate and print the transcript", runHTTPGet},
 }
 
 func main() {

@@ -89,6 +89,10 @@ type Transport struct {
 	Affinity Affinity
 	// MaxLegs bounds the token round trips; 0 means DefaultMaxLegs.
 	MaxLegs int
+	// OnResult, when set, is called once per exchange with its Result,
+	// failed ones included (ResultOf only sees exchanges that returned a
+	// response).
+	OnResult func(req *http.Request, res *Result)
 }
 
 // Result describes one authentication exchange. ResultOf returns it for a
@@ -142,6 +146,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if err != nil {
 		x.res.Err = err
+	}
+	if t.OnResult != nil && x.ctx != nil {
+		t.OnResult(req, x.res)
+	}
+	if err != nil {
 		if x.pinned != nil {
 			x.pinned.CloseIdleConnections()
 		}
