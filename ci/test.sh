@@ -30,6 +30,9 @@ GOOS=windows GOARCH=arm64 go build ./...
 step "tests, MIT build, -race"
 go test -race -count=1 ./...
 
+step "comparison module (bench/: gokrb5 kept out of the library's go.mod)"
+(cd bench && go vet ./... && go test -count=1 ./...)
+
 step "tests, Heimdal build, -race"
 go test -race -count=1 -tags heimdal ./...
 
