@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -33,6 +34,7 @@ type SecContext struct {
 	flags       gss.Flags
 	expires     time.Time
 	cleanup     runtime.Cleanup
+	pn          runtime.Pinner // used with mu held
 }
 
 var _ gss.SecContext = (*SecContext)(nil)
@@ -45,6 +47,7 @@ type ctxResources struct {
 	cb     C.gss_channel_bindings_t // C copy of the channel bindings
 	cred   *Credential              // referenced until the context is freed
 	credH  C.gss_cred_id_t
+	sc     *C.gn_scratch // C memory for per-message outputs (mu held)
 }
 
 func (r *ctxResources) free() {
@@ -65,9 +68,19 @@ func (r *ctxResources) free() {
 		r.cred.unref()
 		r.cred, r.credH = nil, nil
 	}
+	if r.sc != nil {
+		C.free(unsafe.Pointer(r.sc))
+		r.sc = nil
+	}
 }
 
 func newSecContext(res *ctxResources, initiator bool, mech gss.OID) *SecContext {
+	// Outputs of the per-message calls live in C memory owned by the
+	// context, so that GetMIC allocates nothing but its result.
+	res.sc = (*C.gn_scratch)(C.calloc(1, C.sizeof_gn_scratch))
+	if res.sc == nil {
+		panic("gssapi_unix: out of C memory")
+	}
 	c := &SecContext{res: res, initiator: initiator, mech: mech}
 	c.cleanup = runtime.AddCleanup(c, func(r *ctxResources) {
 		safetyNetRuns.Add(1)
@@ -270,16 +283,19 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, msg)
-	var minor C.OM_uint32
-	var out C.gn_out
-	major := C.gn_get_mic(&minor, h, p, n, &out)
+	sc := c.res.sc
+	defer c.pn.Unpin()
+	p, n := pinBytes(&c.pn, msg)
+	major := C.gn_get_mic_small(&sc.minor, h, p, n, unsafe.Pointer(&sc.small[0]), C.size_t(len(sc.small)), &sc.n, &sc.out)
 	runtime.KeepAlive(c)
-	tok := takeOut(&out)
+	var tok []byte
+	if sc.out.value != nil || sc.out.length != 0 {
+		tok = takeOut(&sc.out)
+	} else if !isError(major) {
+		tok = C.GoBytes(unsafe.Pointer(&sc.small[0]), C.int(sc.n))
+	}
 	if isError(major) {
-		return nil, newError(op, major, minor, c.mech)
+		return nil, newError(op, major, sc.minor, c.mech)
 	}
 	return tok, nil
 }
@@ -296,15 +312,14 @@ func (c *SecContext) VerifyMIC(msg, mic []byte) error {
 	if err != nil {
 		return err
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, msg)
-	mp, mn := pinBytes(&pn, mic)
-	var minor C.OM_uint32
-	major := C.gn_verify_mic(&minor, h, p, n, mp, mn)
+	sc := c.res.sc
+	defer c.pn.Unpin()
+	p, n := pinBytes(&c.pn, msg)
+	mp, mn := pinBytes(&c.pn, mic)
+	major := C.gn_verify_mic(&sc.minor, h, p, n, mp, mn)
 	runtime.KeepAlive(c)
 	if major != 0 {
-		return newError(op, major, minor, c.mech)
+		return newError(op, major, sc.minor, c.mech)
 	}
 	return nil
 }
@@ -319,19 +334,16 @@ func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, msg)
-	var minor C.OM_uint32
-	var state C.int
-	var out C.gn_out
-	major := C.gn_wrap(&minor, h, cBool(conf), p, n, &state, &out)
+	sc := c.res.sc
+	defer c.pn.Unpin()
+	p, n := pinBytes(&c.pn, msg)
+	major := C.gn_wrap(&sc.minor, h, cBool(conf), p, n, &sc.state, &sc.out)
 	runtime.KeepAlive(c)
-	tok := takeOut(&out)
+	tok := takeOut(&sc.out)
 	if isError(major) {
-		return nil, false, newError(op, major, minor, c.mech)
+		return nil, false, newError(op, major, sc.minor, c.mech)
 	}
-	return tok, state != 0, nil
+	return tok, sc.state != 0, nil
 }
 
 // Unwrap checks and opens a wrap token. Like VerifyMIC, a replayed or
@@ -347,25 +359,22 @@ func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, token)
-	var minor C.OM_uint32
-	var state C.int
-	var out C.gn_out
-	major := C.gn_unwrap(&minor, h, p, n, &state, &out)
+	sc := c.res.sc
+	defer c.pn.Unpin()
+	p, n := pinBytes(&c.pn, token)
+	major := C.gn_unwrap(&sc.minor, h, p, n, &sc.state, &sc.out)
 	runtime.KeepAlive(c)
-	msg := takeOut(&out)
+	msg := takeOut(&sc.out)
 	if isError(major) {
-		return nil, false, newError(op, major, minor, c.mech)
-	}
-	if major != 0 {
-		return msg, state != 0, newError(op, major, minor, c.mech)
+		return nil, false, newError(op, major, sc.minor, c.mech)
 	}
 	if msg == nil {
 		msg = []byte{}
 	}
-	return msg, state != 0, nil
+	if major != 0 {
+		return msg, sc.state != 0, newError(op, major, sc.minor, c.mech)
+	}
+	return msg, sc.state != 0, nil
 }
 
 // WrapSizeLimit is the largest message whose wrap token fits maxToken bytes.

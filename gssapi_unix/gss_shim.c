@@ -303,6 +303,21 @@ OM_uint32 gn_get_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
 	return major;
 }
 
+OM_uint32 gn_get_mic_small(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
+                           size_t len, void *small, size_t cap, size_t *n,
+                           gn_out *out) {
+	OM_uint32 major = gn_get_mic(minor, ctx, msg, len, out);
+	*n = 0;
+	if (!GSS_ERROR(major) && out->length <= cap) {
+		if (out->length > 0) {
+			memcpy(small, out->value, out->length);
+		}
+		*n = out->length;
+		gn_out_release(out);
+	}
+	return major;
+}
+
 OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                         size_t len, const void *mic, size_t miclen) {
 	gss_buffer_desc m = in_buf(msg, len);

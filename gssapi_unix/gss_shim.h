@@ -31,6 +31,16 @@ typedef struct {
 
 void gn_out_release(gn_out *o);
 
+// gn_scratch is C memory a context keeps for the outputs of its
+// per-message calls (used with the context's mutex held).
+typedef struct {
+	OM_uint32 minor;
+	int state;
+	size_t n;
+	gn_out out;
+	unsigned char small[64];
+} gn_scratch;
+
 // OIDs. gn_oid_new copies der into a malloc'd gss_OID_desc.
 gss_OID gn_oid_new(const void *der, size_t len);
 void gn_oid_free(gss_OID oid);
@@ -108,6 +118,12 @@ OM_uint32 gn_import_sec_context(OM_uint32 *minor, const void *tok, size_t len,
 // Per-message calls.
 OM_uint32 gn_get_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                      size_t len, gn_out *out);
+// gn_get_mic_small is gn_get_mic that copies a MIC of up to cap bytes into
+// small (Go memory, for the call only) and releases it, saving Go a second
+// cgo call; a larger MIC stays in out.
+OM_uint32 gn_get_mic_small(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
+                           size_t len, void *small, size_t cap, size_t *n,
+                           gn_out *out);
 OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                         size_t len, const void *mic, size_t miclen);
 OM_uint32 gn_wrap(OM_uint32 *minor, gss_ctx_id_t ctx, int conf,
