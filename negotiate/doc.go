@@ -34,6 +34,30 @@
 // own VerifyMIC results with Transcript.SetMICCheck, and fails with
 // Verdict.Err when the Result is not "ok".
 //
+// # Engines
+//
+// Client (initiator) and Server (acceptor) speak SPNEGO themselves over the
+// raw mechanisms of a gss.Provider — MIT/Heimdal krb5 and gss-ntlmssp on
+// Unix, SSPI's Kerberos and NTLM packages on Windows — and make and check
+// the mechListMIC with the mechanism context, so the protection against a
+// rewritten mechanism list is the same on every backend. Both implement
+// gss.SecContext:
+//
+//	p, _ := platform.Provider()
+//	target, _ := p.ImportName("HTTP@www.example.com", gss.NameHostBasedService)
+//	c, _ := negotiate.NewClient(target, negotiate.Config{Provider: p})
+//	out, err := c.Continue(nil) // send out; feed each reply to Continue until !c.ContinueNeeded()
+//
+// DueRule — the same function Policy.Evaluate uses — decides which MICs are
+// due; a missing or invalid one fails the context with ErrMICMissing or
+// ErrMICInvalid wrapped in an *Error that names the rule, and a failed
+// context refuses every per-message call. Record returns the selection, the
+// etype evidence, the MIC decisions and the Transcript with the engine's
+// MIC checks. NewNativeClient and NewNativeServer (native mode) let the
+// provider's own SPNEGO make the tokens and only inspect them and enforce
+// the presence rules: MIC validity cannot be checked there. What real peers
+// do, with the tests that show it, is in docs/engine.md.
+//
 // # JSON
 //
 // A Transcript marshals to the document `gssnego inspect -json` prints:
