@@ -38,8 +38,8 @@ func WriteFrame(w io.Writer, tok []byte) error {
 }
 
 // ReadFrame reads one [LE32 len][token] frame (the sample's ReceiveMsg),
-// refusing lengths of zero or above max.
-func ReadFrame(r io.Reader, max int) ([]byte, error) {
+// refusing lengths of zero or above limit.
+func ReadFrame(r io.Reader, limit int) ([]byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, shortRead("frame length", err)
@@ -48,8 +48,8 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 	switch {
 	case n == 0:
 		return nil, ErrEmptyFrame
-	case uint64(n) > uint64(max):
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, max)
+	case uint64(n) > uint64(limit):
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, limit)
 	}
 	tok := make([]byte, n)
 	if _, err := io.ReadFull(r, tok); err != nil {
@@ -85,14 +85,14 @@ func ParseMessage(b []byte) (trailer, ciphertext []byte, err error) {
 }
 
 // readAll reads to EOF (the end of the server's message is the server
-// closing the connection), refusing more than max bytes.
-func readAll(r io.Reader, max int) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, int64(max)+1))
+// closing the connection), refusing more than limit bytes.
+func readAll(r io.Reader, limit int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("sspisample: reading the server message: %w", err)
 	}
-	if len(b) > max {
-		return nil, fmt.Errorf("%w: server message over %d bytes", ErrFrameTooLarge, max)
+	if len(b) > limit {
+		return nil, fmt.Errorf("%w: server message over %d bytes", ErrFrameTooLarge, limit)
 	}
 	return b, nil
 }
