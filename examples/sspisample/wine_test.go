@@ -18,6 +18,7 @@ import (
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/negotiate"
 )
 
 // WineInteropEnv is set to 1 by ci/wine.sh, which prepares the Wine prefix
@@ -64,6 +65,11 @@ func TestInteropWine(t *testing.T) {
 			"verdict: ok (mechListMIC: initiator none (not due), acceptor none (not due))",
 			"verdict: ok (mechListMIC: initiator none (not due), acceptor none (not due))"},
 		{"GoNoOptimistic", []string{"-no-optimistic", "-mechs", "ms-krb5,krb5"},
+			"verdict: ok (mechListMIC: initiator sent, acceptor sent+verified by initiator)",
+			"verdict: ok (mechListMIC: initiator sent+verified by acceptor, acceptor sent)"},
+		// Issue 5's cross-platform check: both builds run the Go engine
+		// under the strict profile, so both MICs are exchanged and verified.
+		{"GoStrict", []string{"-profile", "strict"},
 			"verdict: ok (mechListMIC: initiator sent, acceptor sent+verified by initiator)",
 			"verdict: ok (mechListMIC: initiator sent+verified by acceptor, acceptor sent)"},
 		{"Kerberos", []string{"-package", "kerberos"}, "verdict: not-spnego", "verdict: not-spnego"},
@@ -157,6 +163,11 @@ func flagsConfig(t *testing.T, args []string) Config {
 		case "-engine":
 			i++
 			cfg.Engine = args[i]
+		case "-profile":
+			i++
+			p, err := negotiate.ParseProfile(args[i])
+			require.NoError(t, err)
+			cfg.Profile = p
 		case "-mechs":
 			i++
 			require.Equal(t, "ms-krb5,krb5", args[i])
