@@ -59,12 +59,21 @@ func TestSPNEGOFirstToken(t *testing.T) {
 	ini, err := p.InitSecContext(importTarget(t, p, "HTTP@localhost"), gss.WithMech(gss.MechSPNEGO), gss.WithFlags(gss.FlagMutual))
 	require.NoError(t, err)
 	defer ini.Close()
+	info, err := ini.Inquire()
+	require.NoError(t, err, "Inquire before the first Continue")
+	assert.False(t, info.Established)
+	assert.True(t, info.LocallyInitiated)
+	assert.Equal(t, gss.MechSPNEGO, info.Mech)
 	tok, err := ini.Continue(nil)
 	require.NoError(t, err)
 	require.Greater(t, len(tok), 10)
 	assert.Equal(t, byte(0x60), tok[0])
 	assert.Contains(t, string(tok[:16]), string(gss.MechSPNEGO.DER()))
 	assert.True(t, ini.ContinueNeeded())
+	info, err = ini.Inquire()
+	require.NoError(t, err, "Inquire mid-handshake")
+	assert.False(t, info.Established)
+	t.Logf("mid-handshake: mech %v, flags %v, note %q", info.Mech.MechName(), info.Flags, info.SessionKeyNote)
 }
 
 // TestNTLMHandshake runs gss-ntlmssp as initiator (password credential) and
