@@ -86,7 +86,10 @@
 // texts are dropped as noise: MIT's "Success" for a mapped minor 0, and
 // Heimdal's "unknown routine error" for a bare supplementary status; where
 // Heimdal has no text for an errno minor code, strerror's is used.
-// VerifyMIC and Unwrap report supplementary statuses (duplicate, old,
+// One addition: a minor code of KRB5KRB_AP_ERR_REPEAT (a replayed AP-REQ,
+// which both libraries report as GSS_S_FAILURE) gets the
+// GSS_S_DUPLICATE_TOKEN bit, so errors.Is(err, gss.ErrDuplicateToken) finds
+// it. VerifyMIC and Unwrap report supplementary statuses (duplicate, old,
 // unsequenced, gap token) as errors matching gss.ErrDuplicateToken etc.;
 // Unwrap then still returns the message, which was genuine.
 //
@@ -102,8 +105,9 @@
 //     Then RC4 contexts sign with RFC 4757 tokens and the AES ones with RFC
 //     4121 tokens (TestKRB5SessionKeyEnctype).
 //   - Replays: MIT rejects a replayed AP-REQ (GSS_S_FAILURE, minor
-//     KRB5KRB_AP_ERR_REPEAT "Request is a replay"); Heimdal 7.8's acceptor
-//     keeps no replay cache and accepts it (TestErrReplayedAPREQ).
+//     KRB5KRB_AP_ERR_REPEAT "Request is a replay", reported with
+//     gss.ErrDuplicateToken as above); Heimdal 7.8's acceptor keeps no
+//     replay cache and accepts it (TestErrReplayedAPREQ).
 //   - Wrong tokens: MIT says GSS_S_DEFECTIVE_TOKEN for garbage or an AP-REQ
 //     fed to an initiator; Heimdal says GSS_S_FAILURE with an ASN.1 minor.
 //     An AP-REP fed to an MIT acceptor returns GSS_S_CONTINUE_NEEDED with no

@@ -20,8 +20,20 @@ func isError(major C.OM_uint32) bool { return gss.Status(major).IsError() }
 // newError builds the gss.Error for a failed call, with the library's own
 // text for both the major and the minor status.
 func newError(op string, major, minor C.OM_uint32, mech gss.OID) error {
-	return gss.NewError(op, gss.Status(major), uint32(minor), mech, statusTextMech(major, minor, mech))
+	text := statusTextMech(major, minor, mech)
+	st := gss.Status(major)
+	if uint32(minor) == krb5APErrRepeat {
+		// Both libraries report a replayed AP-REQ as GSS_S_FAILURE with this
+		// minor code; the supplementary bit lets callers find it with
+		// errors.Is(err, gss.ErrDuplicateToken).
+		st |= gss.StatusDuplicateToken
+	}
+	return gss.NewError(op, st, uint32(minor), mech, text)
 }
+
+// krb5APErrRepeat is KRB5KRB_AP_ERR_REPEAT ("Request is a replay") in the
+// krb5 error table MIT and Heimdal share.
+const krb5APErrRepeat = 0x96c73a22
 
 // statusText joins gss_display_status's messages for major and minor.
 func statusText(major, minor C.OM_uint32) string { return statusTextMech(major, minor, "") }
