@@ -141,7 +141,9 @@
 //     ("DOMAIN:user:password" lines) complete a 3-leg handshake; it seals
 //     even when conf=false is asked, and it crashes if names are inquired,
 //     so Inquire and Credential.Inquire never ask for names of NTLM objects
-//     (TestNTLMHandshake). Heimdal lists its own NTLM mechanism, not tested.
+//     (TestNTLMHandshake). Heimdal lists its own NTLM mechanism, which
+//     acquires no initiator credential here, neither from a password nor
+//     from NTLM_USER_FILE (it wants a KDC digest service): not supported.
 //   - Cross-implementation: this package built against Heimdal completes
 //     krb5 and SPNEGO handshakes, MICs and sealed wraps with python3-gssapi
 //     over MIT in another process, both as initiator and as acceptor

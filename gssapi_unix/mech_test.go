@@ -83,7 +83,10 @@ func TestNTLMHandshake(t *testing.T) {
 	if c := childCase(); c == "" {
 		needRealm(t)
 		if implementation != "MIT" {
-			t.Skip("gss-ntlmssp is an MIT mechglue plug-in; Heimdal 7.8 lists its own NTLM mech, not tested here")
+			// Tried: Heimdal's NTLM acquires no initiator credential, neither
+			// with a password nor from NTLM_USER_FILE (GSS_S_NO_CRED); it
+			// wants a KDC digest service.
+			t.Skip("gss-ntlmssp is an MIT mechglue plug-in; Heimdal 7.8's own NTLM mech gets no credentials without a KDC digest service")
 		}
 		if !slices.Contains(mustMechs(t), gss.MechNTLMSSP) {
 			lab.Unavailable(t, "gss-ntlmssp is not registered in /etc/gss/mech.d")
