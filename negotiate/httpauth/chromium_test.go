@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,17 +82,22 @@ func artifactDir(t *testing.T) string {
 // from our middleware that shows the authenticated principal.
 func TestInteropChromiumInitiator(t *testing.T) {
 	r, p := labRealm(t)
-	var ids []*httpauth.Identity
-	var log []string
+	var (
+		mu  sync.Mutex // the browser's requests run concurrently with the test
+		ids []*httpauth.Identity
+		log []string
+	)
 	s := &httpauth.Server{Config: negotiate.Config{Provider: p},
-		ErrorLog: func(_ *http.Request, err error) { log = append(log, err.Error()) }}
+		ErrorLog: func(_ *http.Request, err error) { mu.Lock(); log = append(log, err.Error()); mu.Unlock() }}
 	ts := serve(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		id := httpauth.IdentityFrom(r.Context())
+		mu.Lock()
 		ids = append(ids, id)
+		mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, "<!doctype html><title>whoami</title><h1 id=\"user\">%s</h1><p id=\"verdict\">%s</p>\n",
 			html.EscapeString(id.Principal), html.EscapeString(id.Transcript.Verdict.Result))
@@ -99,11 +106,14 @@ func TestInteropChromiumInitiator(t *testing.T) {
 	page := urlFor(ts, "localhost")
 	profile := chromiumProfile(t)
 	dom, stderr := runChromium(t, r, append(chromiumFlags(profile), "--dump-dom", page)...)
+	mu.Lock()
+	first, serverLog := slices.Clone(ids), slices.Clone(log)
+	mu.Unlock()
 	require.Contains(t, dom, `<h1 id="user">alice@`+testrealm.Name+`</h1>`,
-		"DOM:\n%s\nstderr:\n%s\nserver log: %v", dom, stderr, log)
+		"DOM:\n%s\nstderr:\n%s\nserver log: %v", dom, stderr, serverLog)
 	assert.Contains(t, dom, `<p id="verdict">ok</p>`)
-	require.NotEmpty(t, ids)
-	v := ids[0].Transcript.Verdict
+	require.NotEmpty(t, first)
+	v := first[0].Transcript.Verdict
 	assert.Equal(t, negotiate.ResultOK, v.Result, v.Reason)
 	t.Logf("Chromium: optimistic token accepted %v, MIC initiator %v acceptor %v, session etype %v",
 		v.OptimisticAccepted, v.Initiator.Present, v.Acceptor.Present, v.Etype.Session)

@@ -3,6 +3,7 @@ package httpauth
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -179,7 +180,8 @@ type exchange struct {
 	pinned *http.Transport
 	conn   net.Conn // connection of the previous token leg
 
-	bodyUsed bool // orig.Body went out; later legs need GetBody
+	bodyUsed  bool // orig.Body went out; later legs need GetBody
+	ctxFailed bool // a Continue call failed: the context is not inquired
 }
 
 func (x *exchange) run() (*http.Response, error) {
@@ -217,6 +219,7 @@ func (x *exchange) run() (*http.Response, error) {
 	for {
 		out, err := x.ctx.Continue(in)
 		if err != nil {
+			x.ctxFailed = true
 			return nil, err
 		}
 		if len(out) == 0 {
@@ -242,9 +245,11 @@ func (x *exchange) run() (*http.Response, error) {
 			in = tok
 			continue
 		}
-		if resp.StatusCode == http.StatusUnauthorized && len(tok) == 0 {
-			// Refused: a bare challenge (or none) after our token. Hand the 401 to the caller, as curl does.
-			x.res.Err = fmt.Errorf("httpauth: server refused the token (401, found=%v)", found)
+		if resp.StatusCode == http.StatusUnauthorized {
+			// Refused: a bare challenge (or none) after our token, or a
+			// token after our context completed (a reject NegTokenResp).
+			// Hand the 401 to the caller, as curl does.
+			x.res.Err = refusal(found, tok)
 			return resp, nil
 		}
 		if err := x.final(resp, tok); err != nil {
@@ -263,6 +268,7 @@ func (x *exchange) final(resp *http.Response, tok []byte) error {
 		}
 		out, err := x.ctx.Continue(tok)
 		if err != nil {
+			x.ctxFailed = true
 			return fmt.Errorf("%w: %w", ErrMutualAuthFailed, err)
 		}
 		if len(out) > 0 || x.ctx.ContinueNeeded() {
@@ -280,6 +286,20 @@ func (x *exchange) final(resp *http.Response, tok []byte) error {
 	}
 	x.res.Mutual = true
 	return nil
+}
+
+// refusal describes a final 401.
+func refusal(found bool, tok []byte) error {
+	switch {
+	case !found:
+		return errors.New("httpauth: server refused the token (401 without a Negotiate challenge)")
+	case len(tok) == 0:
+		return errors.New("httpauth: server refused the token (401 with a fresh challenge)")
+	}
+	if t, err := negotiate.Parse(tok); err == nil && t.NegState == negotiate.NegStateReject {
+		return errors.New("httpauth: server rejected the completed exchange (401 with negState reject)")
+	}
+	return errors.New("httpauth: server answered 401 with a token after the context completed")
 }
 
 // start makes the initiator context.
@@ -392,8 +412,13 @@ func (x *exchange) leg(tok []byte, withBody bool) *http.Request {
 // finish records what the context knows and releases it.
 func (x *exchange) finish() {
 	if x.ctx != nil {
-		if info, err := x.ctx.Inquire(); err == nil {
-			x.res.Info = info
+		// Only a context that never failed is inquired: Heimdal's
+		// gss_inquire_context crashes on a krb5 context whose AP-REP
+		// failed verification.
+		if !x.ctxFailed {
+			if info, err := x.ctx.Inquire(); err == nil {
+				x.res.Info = info
+			}
 		}
 		switch c := x.ctx.(type) {
 		case interface{ Record() negotiate.Record }:

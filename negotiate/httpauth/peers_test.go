@@ -151,3 +151,28 @@ func TestInteropApacheAcceptorMICMissing(t *testing.T) {
 	assert.ErrorIs(t, err, negotiate.ErrMICMissing)
 	assert.Contains(t, err.Error(), negotiate.RuleExtraLegNewEnctype)
 }
+
+// TestInteropApacheConnectionBound: with GssapiConnectionBound On,
+// mod_auth_gssapi keeps the authentication of a keep-alive connection:
+// later requests on it without a token get 200 directly (what the HTTP
+// benchmark's "reuse" scenario relies on).
+func TestInteropApacheConnectionBound(t *testing.T) {
+	r, p := labRealm(t)
+	s := apache.Start(t, r, apache.AllowedMechs("krb5"), apache.Directives("GssapiConnectionBound On"))
+	base := &http.Transport{MaxConnsPerHost: 1}
+	defer base.CloseIdleConnections()
+	tr := &httpauth.Transport{Base: base, Affinity: httpauth.AffinityBase, Config: negotiate.Config{Provider: p}}
+	var exchanges []int
+	for range 4 {
+		resp, body, err := get(t, tr, s.URL)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "alice@"+testrealm.Name, body)
+		legs := 0
+		if res := httpauth.ResultOf(resp); res != nil {
+			legs = res.Legs
+		}
+		exchanges = append(exchanges, legs)
+	}
+	assert.Equal(t, []int{1, 0, 0, 0}, exchanges, "token legs per request")
+}
