@@ -16,8 +16,10 @@
 // links Heimdal's libgssapi and libkrb5 (pkg-config heimdal-gssapi
 // heimdal-krb5; Debian: heimdal-multidev). Everything that differs lives in
 // mit.go/mit_shim.c and heimdal.go/heimdal_shim.c; the rest (gss_shim.c,
-// name.go, cred.go, context.go, inquire.go, iov.go, status.go, buffer.go,
-// provider.go) is shared. Without cgo the package is empty (only this file)
+// name.go, cred.go, context.go, inquire.go, iov.go, option.go, status.go,
+// buffer.go, framing.go, provider.go, and the C reference loops for the
+// benchmarks in benchloop*.go) is shared; lsan_asan.c is only built with
+// -asan. Without cgo the package is empty (only this file)
 // and nothing is registered; on Windows the SSPI backend is used instead.
 //
 // # What the library is asked for
@@ -45,9 +47,8 @@
 //     Delegated credentials received by an acceptor are released at once.
 //   - Session-key enctype (SecContextInfo.SessionKeyEnctype) is the enctype
 //     of the key that protects per-message tokens: the RFC 4121 acceptor
-//     subkey when the acceptor sent one, else the initiator's subkey (which
-//     MIT and Heimdal initiators always send, of the ticket session key's
-//     enctype). MIT answers GSS_C_INQ_SSPI_SESSION_KEY with that key and, in
+//     subkey when the acceptor sent one, else the initiator's subkey (or the
+//     ticket session key when there is none). MIT answers GSS_C_INQ_SSPI_SESSION_KEY with that key and, in
 //     a second buffer, the OID 1.2.840.113554.1.2.2.4.<enctype>. Heimdal's
 //     answer to the same inquiry has no second buffer, so on Heimdal the
 //     enctype comes from GSS_KRB5_GET_SUBKEY_X (the same key, serialised by
@@ -62,7 +63,8 @@
 // # Memory, handles and goroutines
 //
 // Every C object (name, credential, context, channel bindings, OID set,
-// buffer) is freed exactly once. Inputs are passed as (pointer, length)
+// buffer, and the small C scratch block a context keeps for the outputs of
+// its per-message calls) is freed exactly once. Inputs are passed as (pointer, length)
 // pairs of Go memory pinned with runtime.Pinner for the call; C never keeps
 // them. Outputs are copied into Go memory and released with
 // gss_release_buffer in the same function. Struct fields of gssapi.h types
