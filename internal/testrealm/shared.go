@@ -40,21 +40,32 @@ const (
 )
 
 // Main starts the shared realm (or, in a child, takes it from the parent),
-// points the environment at it and runs the tests.
-func Main(m *testing.M) int {
+// points the environment at it, hands it to each ready function (nil when
+// the lab is missing: tests then end through Shared) and runs the tests.
+func Main(m *testing.M, ready ...func(*Realm)) int {
+	run := func() int {
+		r := shared
+		if sharedErr != nil {
+			r = nil
+		}
+		for _, f := range ready {
+			f(r)
+		}
+		return m.Run()
+	}
 	if js := os.Getenv(childRealmEnv); js != "" {
 		shared = &Realm{}
 		sharedErr = json.Unmarshal([]byte(js), shared)
-		return m.Run()
+		return run()
 	}
 	if _, err := tools(); err != nil {
 		sharedErr = err
-		return m.Run()
+		return run()
 	}
 	dir, err := os.MkdirTemp("", "gssnego-realm-")
 	if err != nil {
 		sharedErr = err
-		return m.Run()
+		return run()
 	}
 	defer os.RemoveAll(dir)
 	shared, sharedErr = Launch(dir)
@@ -68,7 +79,7 @@ func Main(m *testing.M) int {
 		}
 		os.Unsetenv("KRB5_TRACE")
 	}
-	return m.Run()
+	return run()
 }
 
 // Shared returns the binary's realm, or ends the test via lab.Unavailable.
