@@ -74,8 +74,11 @@ type Transport struct {
 	SPN string
 	// Preemptive sends the first token with the first request instead of
 	// waiting for the 401 (saves a round trip; the request body then goes
-	// out once). Ignored for https with ChannelBindings: the server
-	// certificate is known only after a first response.
+	// out once). A server that ignores the token and answers 2xx without a
+	// final token cannot be told from one that omits it, so that is
+	// ErrMutualAuthMissing too: use Preemptive only for resources that
+	// require authentication. Ignored for https with ChannelBindings: the
+	// server certificate is known only after a first response.
 	Preemptive bool
 	// AllowMissingMutual accepts a success response without the server's
 	// final token (servers such as IIS with some settings, or proxies that

@@ -331,3 +331,22 @@ func TestChannelBindings(t *testing.T) {
 		})
 	}
 }
+
+// TestTransportPublicResource: a resource that needs no authentication is
+// fetched as is, and ResultOf is nil; with Preemptive the token is sent
+// anyway and the 200 without a final token is refused, as the Preemptive
+// documentation says.
+func TestTransportPublicResource(t *testing.T) {
+	_, p := labRealm(t)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "public") }))
+	defer ts.Close()
+	tr := &httpauth.Transport{Config: negotiate.Config{Provider: p}}
+	resp, body, err := get(t, tr, urlFor(ts, "localhost"))
+	require.NoError(t, err)
+	assert.Equal(t, "public", body)
+	assert.Nil(t, httpauth.ResultOf(resp))
+
+	tr.Preemptive = true
+	_, _, err = get(t, tr, urlFor(ts, "localhost"))
+	assert.ErrorIs(t, err, httpauth.ErrMutualAuthMissing)
+}

@@ -3,7 +3,6 @@ package httpauth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -170,7 +169,10 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-var errNoExchange = errors.New("httpauth: continuation token but no exchange in progress on this connection")
+var (
+	errNoExchange  = errors.New("httpauth: continuation token but no exchange in progress on this connection")
+	errNoInitiator = errors.New("httpauth: established context names no initiator")
+)
 
 // authenticate runs one leg; it answers the request itself and returns nil
 // unless the client is authenticated.
@@ -218,7 +220,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 		return nil
 	}
 	if ctx.ContinueNeeded() {
-		if len(out) == 0 || !s.pending.put(key, ctx) {
+		if len(out) == 0 {
+			ctx.Close()
+			s.logf(r, errors.New("httpauth: acceptor wants another leg but produced no token"))
+			http.Error(w, "negotiate: acceptor error", http.StatusInternalServerError)
+			return nil
+		}
+		if !s.pending.put(key, ctx) {
 			ctx.Close()
 			w.Header().Set("Retry-After", strconv.Itoa(1))
 			http.Error(w, "negotiate: too many authentication exchanges in progress", http.StatusServiceUnavailable)
@@ -230,7 +238,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 	id := identityOf(ctx)
 	ctx.Close()
 	if id.Principal == "" {
-		s.logf(r, fmt.Errorf("httpauth: established context names no initiator"))
+		s.logf(r, errNoInitiator)
 		challenge(w, rejectToken, http.StatusUnauthorized, "negotiate: authentication failed")
 		return nil
 	}
