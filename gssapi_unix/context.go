@@ -27,6 +27,7 @@ type SecContext struct {
 	closed      bool
 	established bool
 	started     bool
+	failed      bool    // a step failed and the native context was deleted
 	reqMech     gss.OID // initiator: the mechanism asked for
 	mech        gss.OID // requested, then the mechanism actually in use
 	reqFlags    C.OM_uint32
@@ -207,6 +208,8 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 	switch {
 	case c.closed:
 		return nil, errClosed(op)
+	case c.failed:
+		return nil, errUsage(op, gss.StatusNoContext, "an earlier step failed; the context is gone")
 	case c.established:
 		return nil, errUsage(op, gss.StatusFailure, "context already established")
 	case c.started && len(in) == 0 || !c.initiator && len(in) == 0:
@@ -238,6 +241,14 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 		c.mech = m
 	}
 	if isError(major) {
+		// After a failed step only deletion is valid (RFC 2744 §5.19), and
+		// Heimdal's mechglue keeps a wrapper whose mechanism context is
+		// already gone: a later gss_inquire_context crashes in the library.
+		// Delete it now; later calls get ErrNoContext.
+		var m C.OM_uint32
+		C.gn_delete_sec_context(&m, &r.h)
+		r.h = nil
+		c.failed = true
 		return tok, newError(op, major, minor, c.mech)
 	}
 	c.flags = gss.Flags(flags)
@@ -259,14 +270,17 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 func (c *SecContext) ContinueNeeded() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !c.established && !c.closed
+	return !c.established && !c.closed && !c.failed
 }
 
 // handle returns the native context for a per-message call, with the lock held.
 func (c *SecContext) handle(op string) (C.gss_ctx_id_t, error) {
 	if c.closed || c.res.h == nil {
-		if c.closed {
+		switch {
+		case c.closed:
 			return nil, errClosed(op)
+		case c.failed:
+			return nil, errUsage(op, gss.StatusNoContext, "an earlier step failed; the context is gone")
 		}
 		return nil, errUsage(op, gss.StatusNoContext, "security context not started")
 	}

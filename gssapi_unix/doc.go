@@ -132,6 +132,13 @@
 //     initiator's reply itself and answers GSS_S_DEFECTIVE_TOKEN
 //     (checkInitReply; TestErrWrongTokens). Its SPNEGO initiator passes the
 //     inner token to the same code, which the binding cannot screen.
+//   - After a failed gss_init_sec_context step (a tampered AP-REP, say)
+//     Heimdal's mechglue keeps its context wrapper while the krb5 mechanism
+//     has deleted its own context: gss_inquire_context on it dereferences
+//     NULL. Since only deletion is valid after a failed step (RFC 2744),
+//     the binding deletes the context at once on both libraries; later
+//     calls are gss.ErrNoContext (TestFailedStepKillsContext; it crashed
+//     the HTTP client's mutual-auth test under -tags heimdal before).
 //   - Heimdal keeps the text of the last error per thread: the binding
 //     keeps the goroutine on its thread from the failing call to
 //     gss_display_status, or the KDC's message is lost (lockThread).

@@ -35,6 +35,9 @@ func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
 	h := c.res.h
 	if h == nil {
 		info.SessionKeyNote = "no security context yet"
+		if c.failed {
+			info.SessionKeyNote = "the handshake failed"
+		}
 		return info, nil
 	}
 	var minor, life, flags C.OM_uint32
