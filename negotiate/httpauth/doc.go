@@ -62,7 +62,8 @@
 // 7235 wants a challenge on every 401, and a reject token ends the client's
 // context instead of inviting it to start over, so clients do not loop.
 // A success carries the final token in WWW-Authenticate; the wrapped handler
-// must not remove it.
+// must not remove it. Slow or silent clients are the http.Server's business:
+// set its ReadHeaderTimeout and IdleTimeout (and keep its MaxHeaderBytes).
 //
 // # Peers (tests in this package, Debian 12)
 //
