@@ -415,9 +415,8 @@ func (x *exchange) leg(tok []byte, withBody bool) *http.Request {
 // finish records what the context knows and releases it.
 func (x *exchange) finish() {
 	if x.ctx != nil {
-		// Only a context that never failed is inquired: Heimdal's
-		// gss_inquire_context crashes on a krb5 context whose AP-REP
-		// failed verification.
+		// A failed context has nothing left to describe (gssapi_unix
+		// deletes it; Heimdal used to crash when asked): not inquired.
 		if !x.ctxFailed {
 			if info, err := x.ctx.Inquire(); err == nil {
 				x.res.Info = info
