@@ -166,6 +166,19 @@ type MICStatus struct {
 	Check MICCheck `json:"check"`
 }
 
+// String describes the status in one phrase for people, e.g.
+// "due (selected-not-first), present in token 3 (rfc4121, valid)".
+func (s MICStatus) String() string {
+	due := "not due"
+	if s.Due {
+		due = "due (" + s.Rule + ")"
+	}
+	if !s.Present {
+		return due + ", absent"
+	}
+	return fmt.Sprintf("%s, present in token %d (%s, %s)", due, s.Token, s.Format, s.Check)
+}
+
 // EtypeEvidence collects what the tokens say about Kerberos enctypes.
 type EtypeEvidence struct {
 	// Ticket is the service ticket's enc-part enctype (long-term key), 0 if unseen.
