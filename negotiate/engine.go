@@ -15,12 +15,13 @@ type conversation struct {
 	cfg       Config
 	initiator bool
 
-	mechTypes    []gss.OID
-	rawMechTypes []byte  // MechTypeList DER exactly as the initiator sent it: the MIC input
-	selected     gss.OID // as listed by the initiator (and echoed as supportedMech)
-	selectedIdx  int
-	mech         gss.SecContext
-	mechDone     bool
+	mechTypes     []gss.OID
+	rawMechTypes  []byte  // MechTypeList DER exactly as the initiator sent it: the MIC input
+	selected      gss.OID // as listed by the initiator (and echoed as supportedMech)
+	selectedIdx   int
+	mech          gss.SecContext
+	mechDone      bool
+	mechInfoCache *gss.SecContextInfo // the completed mechanism context's Inquire
 
 	// oneRound: the optimistic token was used and the mechanism completed
 	// on the acceptor's first reply — the only case in which the Windows
@@ -140,7 +141,7 @@ func (c *conversation) feed(in []byte) ([]byte, error) {
 // was selected: a rewritten supportedMech must not pair with another
 // mechanism's tokens.
 func (c *conversation) checkInnerMech() error {
-	info, err := c.mech.Inquire()
+	info, err := c.mechInfo()
 	if err != nil || info.Mech == "" {
 		return nil // the backend cannot tell; the MIC rules still apply
 	}
@@ -231,7 +232,7 @@ func (c *conversation) newEnctype() string {
 		return c.record.NewEnctype
 	}
 	c.record.NewEnctype = "unknown"
-	if info, err := c.mech.Inquire(); err == nil && info.SessionKeyEnctype != gss.EnctypeUnknown {
+	if info, err := c.mechInfo(); err == nil && info.SessionKeyEnctype != gss.EnctypeUnknown {
 		c.record.Enctype = info.SessionKeyEnctype
 		c.record.NewEnctype, c.record.EnctypeSource = yesNo(info.SessionKeyEnctype.UsesRFC4121Tokens()), "session key inquiry"
 	} else if c.peerMIC != nil {
@@ -245,8 +246,25 @@ func (c *conversation) newEnctype() string {
 }
 
 func (c *conversation) mechHasInteg() bool {
-	info, err := c.mech.Inquire()
+	info, err := c.mechInfo()
 	return err != nil || info.Flags&gss.FlagInteg != 0 // unknown: assume it has
+}
+
+// mechInfo inquires the completed mechanism context once: the inner-mech
+// check, the integrity test and the etype evidence all read the same
+// answer, and each inquiry is several library calls.
+func (c *conversation) mechInfo() (*gss.SecContextInfo, error) {
+	if c.mechInfoCache == nil && c.mechDone {
+		info, err := c.mech.Inquire()
+		if err != nil {
+			return nil, err
+		}
+		c.mechInfoCache = info
+	}
+	if c.mechInfoCache == nil {
+		return c.mech.Inquire()
+	}
+	return c.mechInfoCache, nil
 }
 
 // ownMIC produces this side's mechListMIC if one is due and not yet sent.
