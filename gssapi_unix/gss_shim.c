@@ -267,8 +267,8 @@ OM_uint32 gn_inquire_context(OM_uint32 *minor, gss_ctx_id_t ctx, int want_names,
                              OM_uint32 *flags, int *local, int *open) {
 	*src = GSS_C_NO_NAME;
 	*targ = GSS_C_NO_NAME;
-	return gss_inquire_context(minor, ctx, want_names ? src : NULL,
-	                           want_names ? targ : NULL, lifetime, mech, flags,
+	return gss_inquire_context(minor, ctx, (want_names & GN_WANT_SRC) ? src : NULL,
+	                           (want_names & GN_WANT_TARG) ? targ : NULL, lifetime, mech, flags,
 	                           local, open);
 }
 

@@ -105,6 +105,9 @@ OM_uint32 gn_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx,
                                 size_t inlen, gss_channel_bindings_t cb,
                                 gss_OID *mech, gn_out *out,
                                 OM_uint32 *ret_flags, OM_uint32 *time_rec);
+/* want_names for gn_inquire_context: which names to return. */
+#define GN_WANT_SRC 1
+#define GN_WANT_TARG 2
 OM_uint32 gn_inquire_context(OM_uint32 *minor, gss_ctx_id_t ctx, int want_names,
                              gss_name_t *src, gss_name_t *targ,
                              OM_uint32 *lifetime, gss_OID *mech,

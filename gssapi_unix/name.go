@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/gssnego/gssnego/gss"
@@ -66,7 +67,8 @@ func displayName(h C.gss_name_t) (string, gss.OID, error) {
 		takeOut(&out)
 		return "", "", newError("gss_display_name", major, minor, "")
 	}
-	return string(takeOut(&out)), goOID(typ), nil
+	// gss-ntlmssp counts the C string's NUL in the buffer length.
+	return strings.TrimSuffix(string(takeOut(&out)), "\x00"), goOID(typ), nil
 }
 
 // String returns the display form (as the library displays it after import).

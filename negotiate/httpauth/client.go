@@ -106,8 +106,10 @@ type Result struct {
 	Target string
 	// Legs counts requests that carried an Authorization token.
 	Legs int
-	// Mutual says whether the context completed: the server proved its
-	// identity with a final token that verified.
+	// Mutual says whether the server proved its identity: a Kerberos
+	// AP-REP or the server's mechListMIC verified. NTLM alone proves
+	// nothing, so without the MIC exchange Mutual stays false (and the
+	// exchange fails unless AllowMissingMutual).
 	Mutual bool
 	// Info is the context's description at the end of the exchange.
 	Info *gss.SecContextInfo
@@ -287,8 +289,26 @@ func (x *exchange) final(resp *http.Response, tok []byte) error {
 		}
 		return nil
 	}
+	if !x.serverProven() {
+		if x.t.AllowMissingMutual {
+			return nil
+		}
+		return fmt.Errorf("%w: the negotiated mechanism does not authenticate the server and no mechListMIC from it was verified (NTLM without the MIC exchange)", ErrMutualAuthMissing)
+	}
 	x.res.Mutual = true
 	return nil
+}
+
+// serverProven says whether the completed context proves the server's
+// identity: Kerberos with mutual authentication (the AP-REP verified), or
+// a verified acceptor mechListMIC, which only a server that got the
+// session key could make. A bare NTLM exchange proves nothing.
+func (x *exchange) serverProven() bool {
+	if e, ok := x.ctx.(interface{ Record() negotiate.Record }); ok && e.Record().MICReceived {
+		return true
+	}
+	info, err := x.ctx.Inquire()
+	return err == nil && info.Mech.IsKerberos() && info.Flags&gss.FlagMutual != 0
 }
 
 // refusal describes a final 401.
