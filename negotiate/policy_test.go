@@ -2,7 +2,7 @@ package negotiate
 
 import (
 	"errors"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 	"testing"
@@ -32,8 +32,8 @@ func vectorTranscripts(t testing.TB) map[string][]vectorToken {
 			}
 			return AcceptorToInitiator
 		}
-		base := strings.TrimSuffix(filepath.Base(name), ".hex")
-		folder := filepath.Dir(name)
+		base := strings.TrimSuffix(path.Base(name), ".hex")
+		folder := path.Dir(name)
 		var key, nn string
 		switch {
 		case strings.HasPrefix(folder, "samba/"):

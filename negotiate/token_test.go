@@ -22,7 +22,7 @@ const vectorsDir = "testdata/vectors"
 // loadVector reads one hex token from testdata/vectors.
 func loadVector(t testing.TB, rel string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(vectorsDir, rel))
+	raw, err := os.ReadFile(filepath.Join(vectorsDir, filepath.FromSlash(rel)))
 	require.NoError(t, err)
 	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
 	require.NoError(t, err)
@@ -39,7 +39,7 @@ func allVectors(t testing.TB) []string {
 		}
 		if strings.HasSuffix(path, ".hex") {
 			rel, _ := filepath.Rel(vectorsDir, path)
-			out = append(out, rel)
+			out = append(out, filepath.ToSlash(rel)) // the READMEs name files with '/', on Windows too
 		}
 		return nil
 	})
