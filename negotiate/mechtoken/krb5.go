@@ -219,14 +219,7 @@ func (p *parser) parseAPReq(b []byte, k *Kerberos) error {
 	if k.APOptions, err = p.apOptions(&seq); err != nil {
 		return err
 	}
-	t, err := p.explicit(&seq, 3, "ticket")
-	if err != nil {
-		return err
-	}
-	if err := p.ticket(&t, k); err != nil {
-		return err
-	}
-	if err := p.done(t, "ticket"); err != nil {
+	if err := p.ticketField(&seq, 3, k); err != nil {
 		return err
 	}
 	if k.Authenticator, err = p.encPartField(&seq, 4, fieldsAuthenticator); err != nil {
@@ -260,6 +253,19 @@ func (p *parser) apOptions(s *cryptobyte.String) (APOptions, error) {
 }
 
 // ticket reads a Ticket (RFC 4120 §5.3) into k.Realm, k.SName, k.Ticket.
+// ticketField reads the explicitly tagged [n] Ticket of an AP-REQ or a
+// KERB-TGT-REPLY, rejecting bytes after it.
+func (p *parser) ticketField(seq *cryptobyte.String, n uint8, k *Kerberos) error {
+	t, err := p.explicit(seq, n, "ticket")
+	if err != nil {
+		return err
+	}
+	if err := p.ticket(&t, k); err != nil {
+		return err
+	}
+	return p.done(t, "ticket")
+}
+
 func (p *parser) ticket(s *cryptobyte.String, k *Kerberos) error {
 	var a, seq cryptobyte.String
 	if err := p.read(s, &a, tagTicket, "ticket"); err != nil {
@@ -553,14 +559,7 @@ func (p *parser) parseTGTRep(b []byte, k *Kerberos) error {
 	if err != nil {
 		return err
 	}
-	t, err := p.explicit(&seq, 2, "ticket")
-	if err != nil {
-		return err
-	}
-	if err := p.ticket(&t, k); err != nil {
-		return err
-	}
-	if err := p.done(t, "ticket"); err != nil {
+	if err := p.ticketField(&seq, 2, k); err != nil {
 		return err
 	}
 	return p.done(seq, "KERB-TGT-REPLY")
