@@ -19,6 +19,18 @@ for g in "${groups[@]}"; do
       pkgs+=(apache2-bin libapache2-mod-auth-gssapi curl) ;;
     browser) # headless Chromium as an HTTP Negotiate client (negotiate/httpauth); it dlopens the system libgssapi_krb5
       pkgs+=(chromium) ;;
+    ldap) # OpenLDAP slapd with SASL GSSAPI for compat/ldap
+      pkgs+=(slapd ldap-utils libsasl2-modules-gssapi-mit) ;;
+    postgres) # PostgreSQL 15 with GSSAPI for compat/pgx
+      pkgs+=(postgresql-15) ;;
+    ssh) # OpenSSH client and server with gssapi-with-mic for compat/ssh
+      pkgs+=(openssh-server openssh-client) ;;
+    proxy) # Squid with negotiate_kerberos_auth for proxy authentication
+      pkgs+=(squid) ;;
+    capture) # packet captures and an independent decoder for them
+      pkgs+=(tcpdump tshark) ;;
+    asan) # LeakSanitizer for the cgo leak check (go test -asan with clang)
+      pkgs+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown group $g" >&2; exit 2 ;;
   esac
 done
@@ -34,5 +46,16 @@ echo "install-deps.sh: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Servers (slapd, sshd, squid, postgresql) must not start as system services
+# when installed: the tests start their own. A policy-rc.d that refuses every
+# start does that; one that is already there is left alone.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  made_policy=1
+fi
+trap '[ -z "$made_policy" ] || $SUDO rm -f "$policy"' EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -12,7 +12,7 @@ export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 step() { printf '\n=== %s (t+%ds)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
-ci/install-deps.sh base samba apache browser
+ci/install-deps.sh base samba apache browser ldap postgres ssh proxy capture asan
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -30,8 +30,13 @@ GOOS=windows GOARCH=arm64 go build ./...
 step "tests, MIT build, -race"
 go test -race -count=1 ./...
 
-step "comparison module (bench/: gokrb5 kept out of the library's go.mod)"
-(cd bench && go vet ./... && go test -count=1 ./...)
+# Every other module in the tree (bench/, compat/*): each has its own go.mod so
+# that a user of negotiate/ never downloads gokrb5, pgx or go-ldap.
+submodules=$(find . -name go.mod -not -path ./go.mod -not -path '*/testdata/*' -printf '%h\n' | sort)
+for m in $submodules; do
+  step "module $m: vet (linux, windows), tests with -race"
+  (cd "$m" && go vet ./... && GOOS=windows go vet ./... && go test -race -count=1 ./...)
+done
 
 step "tests, Heimdal build, -race"
 go test -race -count=1 -tags heimdal ./...
