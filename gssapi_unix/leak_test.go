@@ -32,6 +32,9 @@ func TestLeakLoop(t *testing.T) {
 	for i := 0; i < n; i++ {
 		leakOnce(t, p, msg)
 	}
+	if os.Getenv("GSSNEGO_LEAKCHECK_SELFTEST") == "1" {
+		leakForSelfTest(n)
+	}
 	// Anything left to the cleanup safety net is freed now.
 	runtime.GC()
 	runtime.GC()
