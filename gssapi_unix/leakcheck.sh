@@ -25,10 +25,12 @@
 # checker, so they are not used.)
 #
 # Why GODEBUG=cpu.rdtscp=off: Go's runtime reads the clock with RDTSCP when
-# CPUID reports it. valgrind 3.19 passes that CPUID bit through on some
-# hosts but cannot execute the instruction (SIGILL in runtime.cputicks), so
-# the outcome depended on the CPU the run landed on. With the option the
-# runtime uses RDTSC, which valgrind executes everywhere.
+# CPUID reports it. valgrind 3.19's virtual CPU reports RDTSCP even on hosts
+# whose CPU lacks it (seen on an AMD EPYC host here: CPUID 0x80000001 EDX
+# bit 27 is 0 natively and 1 under valgrind), and the instruction then
+# faults: SIGILL in runtime.cputicks, so the outcome depended on the CPU the
+# run landed on. With the option the runtime uses RDTSC, which valgrind
+# executes everywhere (the same binary: SIGILL without it, PASS with it).
 set -eu
 cd "$(dirname "$0")"
 export GSSNEGO_LEAKCHECK=1
