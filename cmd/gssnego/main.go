@@ -3,6 +3,8 @@
 //	gssnego inspect [flags] [token ...]   decode SPNEGO tokens and judge the exchange
 //	gssnego client [flags]                MSDN SSPI sockets sample client (sample.go)
 //	gssnego server [flags]                MSDN SSPI sockets sample server (sample.go)
+//	gssnego http-get [flags] URL          GET with HTTP Negotiate (httpget.go)
+//	gssnego proxy -backend URL [flags]    Negotiate-authenticating reverse proxy (proxy.go)
 //
 // Run "gssnego <command> -h" for a command's flags.
 package main
@@ -28,6 +30,7 @@ var commands = map[string]command{
 	"server":  {"SSPI Windows Sockets sample server (MSDN), wire-compatible", runServer},
 
 	"http-get": {"GET a URL with HTTP Negotiate and print the transcript", runHTTPGet},
+	"proxy":    {"reverse proxy that authenticates clients with HTTP Negotiate", runProxy},
 }
 
 func main() {

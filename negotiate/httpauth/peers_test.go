@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/internal/apache"
+	"github.com/gssnego/gssnego/internal/httppeer"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
@@ -25,17 +26,8 @@ import (
 // the response headers and the body.
 func curl(t *testing.T, r *testrealm.Realm, args ...string) (code, headers, body string) {
 	t.Helper()
-	bin := lab.NeedCommand(t, "curl")[0]
-	hdr := filepath.Join(t.TempDir(), "headers")
-	args = append([]string{"-sS", "-D", hdr, "-o", "-", "-w", "\n%{http_code}"}, args...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), r.Env()...)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "curl %v: %s", args, out)
-	s := strings.TrimRight(string(out), "\n")
-	i := strings.LastIndexByte(s, '\n')
-	h, _ := os.ReadFile(hdr)
-	return s[i+1:], string(h), s[:max(i, 0)]
+	res := httppeer.Curl(t, r.Env(), args...)
+	return res.Code, res.Headers, res.Body
 }
 
 // TestInteropCurlInitiator: curl --negotiate (Debian's curl, MIT GSSAPI)

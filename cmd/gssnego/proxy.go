@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/negotiate"
+	"github.com/gssnego/gssnego/negotiate/httpauth"
+	"github.com/gssnego/gssnego/negotiate/httpauth/authproxy"
+	"github.com/gssnego/gssnego/platform"
+)
+
+const proxyUsageText = `usage: gssnego proxy -backend URL [flags]
+
+Runs a reverse proxy that authenticates every client with HTTP Negotiate
+(Kerberos, NTLM where the GSS library has it; the mechListMIC policy of
+-profile) and forwards authenticated requests to URL with the client's
+principal in -header (a client-sent header of that name is removed). The
+acceptor key comes from the keytab (-keytab, or KRB5_KTNAME). One access log
+line per request goes to standard output: time, client, request, status,
+principal, MIC verdict. Stops on SIGINT/SIGTERM.
+`
+
+// runProxy is the proxy subcommand.
+func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, proxyUsageText); fs.PrintDefaults() }
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	backend := fs.String("backend", "", "backend `URL` requests are forwarded to (required)")
+	header := fs.String("header", authproxy.DefaultPrincipalHeader, "header that carries the principal to the backend")
+	allow := fs.String("allow", "", "comma-separated principals (alice@REALM) and realms (@REALM) allowed through; empty: every authenticated principal")
+	keytab := fs.String("keytab", "", "acceptor keytab (default: KRB5_KTNAME or the system keytab)")
+	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
+	connAuth := fs.Bool("connection-auth", false, "authenticate a keep-alive connection once, like mod_auth_gssapi's GssapiConnectionBound")
+	certFile := fs.String("cert", "", "serve TLS with this certificate (PEM); Negotiate is then bound to it (RFC 5929 tls-server-end-point)")
+	keyFile := fs.String("key", "", "the certificate's private key (PEM)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	fail := func(err error) int { fmt.Fprintln(stderr, "gssnego proxy:", err); return 1 }
+	p, auth, err := proxyFromFlags(*backend, *header, *allow, *keytab, *profile, *connAuth)
+	if err != nil {
+		fmt.Fprintln(stderr, "gssnego proxy:", err)
+		return exitUsage
+	}
+	p.AccessLog = stdout
+	var tlsConf *tls.Config
+	if *certFile != "" || *keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return fail(err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
+		auth.Config.ChannelBindings = httpauth.TLSServerEndPoint(cert.Leaf)
+	}
+	h, err := p.Handler()
+	if err != nil {
+		return fail(err)
+	}
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fail(err)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, TLSConfig: tlsConf}
+	auth.Install(hs)
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stderr, "gssnego proxy: listening on %s://%s, forwarding to %s\n", scheme, l.Addr(), p.Backend)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		<-sig
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+	}()
+	if tlsConf != nil {
+		err = hs.ServeTLS(l, "", "")
+	} else {
+		err = hs.Serve(l)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
+		return fail(err)
+	}
+	return 0
+}
+
+// proxyFromFlags builds the proxy and its authenticator from the flags.
+func proxyFromFlags(backend, header, allow, keytab, profile string, connAuth bool) (*authproxy.Proxy, *httpauth.Server, error) {
+	if backend == "" {
+		return nil, nil, errors.New("-backend is required")
+	}
+	u, err := url.Parse(backend)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-backend: %w", err)
+	}
+	prof, err := negotiate.ParseProfile(profile)
+	if err != nil {
+		return nil, nil, err
+	}
+	prov, err := platform.Provider()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := negotiate.Config{Provider: prov, Profile: prof}
+	if keytab != "" {
+		cred, err := prov.AcquireCredential(nil, nil, gss.CredAcceptOnly, gss.WithKeytab(keytab))
+		if err != nil {
+			return nil, nil, fmt.Errorf("keytab %s: %w", keytab, err)
+		}
+		cfg.Credential = cred
+	}
+	auth := &httpauth.Server{Config: cfg, ConnectionAuth: connAuth}
+	p := &authproxy.Proxy{Backend: u, Auth: auth, PrincipalHeader: header}
+	for _, a := range strings.Split(allow, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			p.Allow = append(p.Allow, a)
+		}
+	}
+	return p, auth, nil
+}

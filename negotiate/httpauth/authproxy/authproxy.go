@@ -1,0 +1,185 @@
+// Package authproxy is a reverse proxy that puts HTTP Negotiate in front of
+// an application, the job teams give Apache httpd + mod_auth_gssapi: it
+// authenticates each client with httpauth.Server (Kerberos, NTLM, the
+// mechListMIC policy), then forwards the request to a backend URL with the
+// client's principal in a header the client cannot forge.
+//
+//	p := &authproxy.Proxy{
+//		Backend: backendURL,
+//		Auth:    &httpauth.Server{Config: negotiate.Config{Provider: prov}},
+//	}
+//	h, err := p.Handler()
+//	hs := &http.Server{Handler: h}
+//	p.Auth.Install(hs)
+//
+// What the backend receives: the request without the client's
+// Authorization header and without any header that spells the principal
+// header's name (in any case, with '-' or '_': a client-supplied
+// "X_Remote_User" reaches a CGI or PHP backend as the same variable), then
+// the principal header set by the proxy, plus X-Forwarded-For/-Host/-Proto.
+// The backend's own Negotiate challenges are dropped from its responses:
+// the proxy owns that exchange with the client.
+//
+// The command `gssnego proxy` runs one.
+package authproxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gssnego/gssnego/negotiate/httpauth"
+)
+
+// DefaultPrincipalHeader is the header that carries the principal to the
+// backend when Proxy.PrincipalHeader is empty (mod_auth_gssapi setups set
+// the same with RequestHeader from REMOTE_USER).
+const DefaultPrincipalHeader = "X-Remote-User"
+
+// Proxy authenticates clients and forwards them to Backend.
+type Proxy struct {
+	// Backend is the URL requests are forwarded to; its path is prefixed
+	// to the request's.
+	Backend *url.URL
+	// Auth authenticates the clients; required. Its limits (MaxPending,
+	// PendingTimeout, MaxTokenBytes) and ConnectionAuth (keep-alive
+	// authentication, like GssapiConnectionBound) apply as they are.
+	Auth *httpauth.Server
+	// PrincipalHeader names the header that carries the principal;
+	// empty means DefaultPrincipalHeader.
+	PrincipalHeader string
+	// Allow restricts who may pass once authenticated: an entry is a whole
+	// principal ("alice@EXAMPLE.COM") or a realm ("@EXAMPLE.COM"), compared
+	// exactly (Kerberos names are case-sensitive). Empty lets every
+	// authenticated principal through; others get 403.
+	Allow []string
+	// Transport carries requests to the backend; nil means
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// AccessLog, when set, gets one line per request (see LogLine).
+	AccessLog io.Writer
+	// Now stamps the access log; nil means time.Now.
+	Now func() time.Time
+
+	logMu sync.Mutex
+}
+
+// Handler returns the proxy's handler. Install p.Auth on the http.Server
+// that serves it (Auth.Install) so multi-leg exchanges and ConnectionAuth
+// follow their connections.
+func (p *Proxy) Handler() (http.Handler, error) {
+	if p.Backend == nil || p.Backend.Scheme == "" || p.Backend.Host == "" {
+		return nil, errors.New("authproxy: Backend must be an absolute URL")
+	}
+	if p.Auth == nil {
+		return nil, errors.New("authproxy: Auth (an httpauth.Server) is required")
+	}
+	for _, a := range p.Allow {
+		if a == "" || a == "@" {
+			return nil, fmt.Errorf("authproxy: Allow entry %q names no principal or realm", a)
+		}
+	}
+	header := http.CanonicalHeaderKey(p.PrincipalHeader)
+	if header == "" {
+		header = DefaultPrincipalHeader
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(p.Backend)
+			pr.SetXForwarded()
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Del("Authorization")
+			if id := httpauth.IdentityFrom(pr.In.Context()); id != nil {
+				pr.Out.Header.Set(header, id.Principal)
+			}
+		},
+		Transport:      p.Transport,
+		ModifyResponse: dropNegotiateChallenges,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			entryOf(r).err = err
+			http.Error(w, "authproxy: backend unavailable", http.StatusBadGateway)
+		},
+	}
+	inner := p.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := httpauth.IdentityFrom(r.Context())
+		entryOf(r).id = id
+		if !p.allowed(id.Principal) {
+			http.Error(w, "authproxy: "+id.Principal+" is not allowed here", http.StatusForbidden)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stripSpoofable(r.Header, header)
+		e := &entry{start: p.now()}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		inner.ServeHTTP(rec, withEntry(r, e))
+		if p.AccessLog != nil {
+			p.logMu.Lock()
+			io.WriteString(p.AccessLog, LogLine(e.start, r, rec.status, e.id, e.err)+"\n")
+			p.logMu.Unlock()
+		}
+	}), nil
+}
+
+func (p *Proxy) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// allowed applies Allow to an authenticated principal.
+func (p *Proxy) allowed(principal string) bool {
+	if len(p.Allow) == 0 {
+		return true
+	}
+	realm := ""
+	if at := strings.LastIndexByte(principal, '@'); at >= 0 {
+		realm = principal[at:]
+	}
+	for _, a := range p.Allow {
+		if a == principal || (a[0] == '@' && a == realm) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripSpoofable removes every header a backend could read as the
+// principal header: the same name in any case with '-' and '_' mixed.
+func stripSpoofable(h http.Header, header string) {
+	want := headerFold(header)
+	for k := range h {
+		if headerFold(k) == want {
+			delete(h, k)
+		}
+	}
+}
+
+func headerFold(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+}
+
+// dropNegotiateChallenges keeps the backend's own Negotiate challenges away
+// from the client, whose exchange is with the proxy.
+func dropNegotiateChallenges(resp *http.Response) error {
+	vals := resp.Header.Values("Www-Authenticate")
+	if len(vals) == 0 {
+		return nil
+	}
+	resp.Header.Del("Www-Authenticate")
+	for _, v := range vals {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if !strings.EqualFold(scheme, "Negotiate") {
+			resp.Header.Add("Www-Authenticate", v)
+		}
+	}
+	return nil
+}
