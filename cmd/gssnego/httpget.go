@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	resolve := fs.String("resolve", "", "connect to `host:port:addr` instead of resolving host, as curl --resolve")
 	asJSON := fs.Bool("json", false, "print the transcript as JSON")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall timeout")
+	proxy := fs.String("proxy", "", "HTTP proxy `URL` to authenticate to with Negotiate (default: HTTP_PROXY/HTTPS_PROXY/NO_PROXY; \"none\": direct)")
 	if err := fs.Parse(args); err != nil {
 		return httpGetUsage
 	}
@@ -96,6 +98,19 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		AllowMissingMutual: *noMutual,
 		ChannelBindings:    *cbt,
 		OnResult:           func(_ *http.Request, r *httpauth.Result) { res = r },
+		Proxy:              http.ProxyFromEnvironment,
+	}
+	switch *proxy {
+	case "":
+	case "none":
+		tr.Proxy = nil
+	default:
+		u, err := url.Parse(*proxy)
+		if err != nil || u.Host == "" {
+			fmt.Fprintln(stderr, "gssnego http-get: -proxy wants a URL such as http://proxy:3128")
+			return httpGetUsage
+		}
+		tr.Proxy = http.ProxyURL(u)
 	}
 	client := &http.Client{Transport: tr, Timeout: *timeout}
 	resp, err := client.Get(fs.Arg(0))
@@ -105,6 +120,9 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return httpGetAuthFail
 	}
 	defer resp.Body.Close()
+	if pr := httpauth.ResultOf(resp); pr != nil && pr.Proxy != nil {
+		printProxyResult(stdout, pr.Proxy)
+	}
 	fmt.Fprintf(stdout, "%s %s\n", resp.Proto, resp.Status)
 	if _, err := io.Copy(stdout, resp.Body); err != nil {
 		fmt.Fprintln(stderr, "gssnego http-get: reading body:", err)
@@ -150,6 +168,16 @@ func printHTTPResult(w io.Writer, res *httpauth.Result, asJSON bool) {
 	if res.Transcript != nil {
 		printTranscript(w, res.Transcript)
 	}
+}
+
+// printProxyResult prints the proxy exchange before the response.
+func printProxyResult(w io.Writer, res *httpauth.Result) {
+	v := "-"
+	if res.Transcript != nil {
+		v = res.Transcript.Verdict.Result
+	}
+	fmt.Fprintf(w, "--- proxy: target %s, %d token leg(s), proxy identity %s, verdict %s\n", res.Target, res.Legs,
+		map[bool]string{true: "proven", false: "NOT proven (the proxy sent no final token)"}[res.Mutual], v)
 }
 
 func errString(err error) string {

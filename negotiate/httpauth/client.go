@@ -1,14 +1,16 @@
 package httpauth
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
+	"sync"
 
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate"
@@ -97,6 +99,25 @@ type Transport struct {
 	// failed ones included (ResultOf only sees exchanges that returned a
 	// response).
 	OnResult func(req *http.Request, res *Result)
+
+	// Proxy, when set, picks the HTTP proxy of each request, as
+	// http.Transport.Proxy does (http.ProxyFromEnvironment reads
+	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY), and the Transport
+	// authenticates to it with Negotiate: see proxy.go. Base must then be
+	// nil or an *http.Transport, whose own Proxy is replaced.
+	Proxy func(*http.Request) (*url.URL, error)
+	// ProxySPN overrides the proxy's service name; empty means
+	// "HTTP@<proxy host>".
+	ProxySPN string
+	// ProxyRequireMutual fails a proxy exchange whose proxy did not prove
+	// its identity with a final token. Off by default: Squid 5 (and, by
+	// reports, most Negotiate proxies) never sends one; Result.Proxy.Mutual
+	// says what happened.
+	ProxyRequireMutual bool
+
+	proxyOnce sync.Once
+	proxied   http.RoundTripper
+	proxyErr  error
 }
 
 // Result describes one authentication exchange. ResultOf returns it for a
@@ -122,6 +143,9 @@ type Result struct {
 	// Err is why the exchange failed, if it did; RoundTrip returns it too,
 	// except when the server refused (a 401 returned to the caller).
 	Err error
+	// Proxy is the exchange with the proxy (407 or CONNECT) that carried
+	// this request, nil when there was none.
+	Proxy *Result
 }
 
 type resultKey struct{}
@@ -133,7 +157,7 @@ func ResultOf(resp *http.Response) *Result {
 		return nil
 	}
 	r, _ := resp.Request.Context().Value(resultKey{}).(*Result)
-	if r == nil || r.Target == "" {
+	if r == nil || (r.Target == "" && r.Proxy == nil) {
 		return nil // no exchange happened
 	}
 	return r
@@ -141,10 +165,31 @@ func ResultOf(resp *http.Response) *Result {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Authorization") != "" {
-		return t.base().RoundTrip(req) // the caller authenticates itself
+	resp, _, err := t.roundTrip(req, &originAuth, "")
+	return resp, err
+}
+
+// authHeaders are the names an exchange uses: the origin's (401) or a
+// proxy's (407, RFC 7235 §3.2 and §4.3–4.4).
+type authHeaders struct {
+	status        int
+	challenge     string
+	authorization string
+}
+
+var (
+	originAuth = authHeaders{http.StatusUnauthorized, "WWW-Authenticate", "Authorization"}
+	proxyAuth  = authHeaders{http.StatusProxyAuthRequired, "Proxy-Authenticate", "Proxy-Authorization"}
+)
+
+// roundTrip runs one exchange of kind hdr; spn, when set, is the target
+// name instead of the Transport's (a proxy's name).
+func (t *Transport) roundTrip(req *http.Request, hdr *authHeaders, spn string) (*http.Response, *Result, error) {
+	if req.Header.Get(hdr.authorization) != "" {
+		resp, err := t.base().RoundTrip(req) // the caller authenticates itself
+		return resp, nil, err
 	}
-	x := &exchange{t: t, orig: req, res: &Result{}}
+	x := &exchange{t: t, hdr: hdr, spn: spn, orig: req, res: &Result{}}
 	resp, err := x.run()
 	x.finish()
 	if !x.bodyUsed && req.Body != nil {
@@ -160,15 +205,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if x.pinned != nil {
 			x.pinned.CloseIdleConnections()
 		}
-		return nil, err
+		return nil, x.res, err
 	}
 	if x.pinned != nil {
 		resp.Body = &closeIdle{ReadCloser: resp.Body, t: x.pinned}
 	}
-	return resp, nil
+	return resp, x.res, nil
 }
 
 func (t *Transport) base() http.RoundTripper {
+	if t.Proxy != nil {
+		return t.proxyLayer()
+	}
 	if t.Base == nil {
 		return http.DefaultTransport
 	}
@@ -178,6 +226,8 @@ func (t *Transport) base() http.RoundTripper {
 // exchange is the state of one RoundTrip.
 type exchange struct {
 	t      *Transport
+	hdr    *authHeaders
+	spn    string // target name overriding the Transport's (a proxy's)
 	orig   *http.Request
 	res    *Result
 	ctx    gss.SecContext
@@ -198,8 +248,8 @@ func (x *exchange) run() (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		tok, found, err := challengeToken(resp.Header)
-		if resp.StatusCode != http.StatusUnauthorized || !found {
+		tok, found, err := challengeToken(resp.Header, x.hdr.challenge)
+		if resp.StatusCode != x.hdr.status || !found {
 			return resp, nil // no Negotiate asked for: not ours
 		}
 		if err != nil {
@@ -240,21 +290,21 @@ func (x *exchange) run() (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		tok, found, herr := challengeToken(resp.Header)
+		tok, found, herr := challengeToken(resp.Header, x.hdr.challenge)
 		if herr != nil {
 			discard(resp)
 			return nil, fmt.Errorf("%w: %w", ErrProtocol, herr)
 		}
-		if resp.StatusCode == http.StatusUnauthorized && len(tok) > 0 && x.ctx.ContinueNeeded() {
+		if resp.StatusCode == x.hdr.status && len(tok) > 0 && x.ctx.ContinueNeeded() {
 			discard(resp)
 			in = tok
 			continue
 		}
-		if resp.StatusCode == http.StatusUnauthorized {
+		if resp.StatusCode == x.hdr.status {
 			// Refused: a bare challenge (or none) after our token, or a
 			// token after our context completed (a reject NegTokenResp).
 			// Hand the 401 to the caller, as curl does.
-			x.res.Err = refusal(found, tok)
+			x.res.Err = refusal(resp.StatusCode, found, tok)
 			return resp, nil
 		}
 		if err := x.final(resp, tok); err != nil {
@@ -281,11 +331,11 @@ func (x *exchange) final(resp *http.Response, tok []byte) error {
 		}
 	}
 	if x.ctx.ContinueNeeded() {
-		if resp.StatusCode == http.StatusUnauthorized {
-			return fmt.Errorf("%w: 401 with a token the context cannot continue from", ErrProtocol)
+		if resp.StatusCode == x.hdr.status {
+			return fmt.Errorf("%w: %d with a token the context cannot continue from", ErrProtocol, resp.StatusCode)
 		}
 		if resp.StatusCode < 400 && !x.t.AllowMissingMutual {
-			return fmt.Errorf("%w (status %d without WWW-Authenticate: Negotiate <token>)", ErrMutualAuthMissing, resp.StatusCode)
+			return fmt.Errorf("%w (status %d without %s: Negotiate <token>)", ErrMutualAuthMissing, resp.StatusCode, x.hdr.challenge)
 		}
 		return nil
 	}
@@ -311,18 +361,18 @@ func (x *exchange) serverProven() bool {
 	return err == nil && info.Mech.IsKerberos() && info.Flags&gss.FlagMutual != 0
 }
 
-// refusal describes a final 401.
-func refusal(found bool, tok []byte) error {
+// refusal describes a final 401 (407 from a proxy).
+func refusal(status int, found bool, tok []byte) error {
 	switch {
 	case !found:
-		return errors.New("httpauth: server refused the token (401 without a Negotiate challenge)")
+		return fmt.Errorf("httpauth: server refused the token (%d without a Negotiate challenge)", status)
 	case len(tok) == 0:
-		return errors.New("httpauth: server refused the token (401 with a fresh challenge)")
+		return fmt.Errorf("httpauth: server refused the token (%d with a fresh challenge)", status)
 	}
 	if t, err := negotiate.Parse(tok); err == nil && t.NegState == negotiate.NegStateReject {
-		return errors.New("httpauth: server rejected the completed exchange (401 with negState reject)")
+		return fmt.Errorf("httpauth: server rejected the completed exchange (%d with negState reject)", status)
 	}
-	return errors.New("httpauth: server answered 401 with a token after the context completed")
+	return fmt.Errorf("httpauth: server answered %d with a token after the context completed", status)
 }
 
 // start makes the initiator context.
@@ -364,8 +414,8 @@ func (x *exchange) importTarget() (gss.Name, error) {
 			return nil, err
 		}
 	}
-	if x.t.SPN != "" {
-		return p.ImportName(x.t.SPN, gss.GuessNameType(x.t.SPN))
+	if spn := cmp.Or(x.spn, x.t.SPN); spn != "" {
+		return p.ImportName(spn, gss.GuessNameType(spn))
 	}
 	return p.ImportName("HTTP@"+x.orig.URL.Hostname(), gss.NameHostBasedService)
 }
@@ -414,7 +464,7 @@ func (x *exchange) leg(tok []byte, withBody bool) *http.Request {
 	ctx := context.WithValue(x.orig.Context(), resultKey{}, x.res)
 	r := x.orig.Clone(ctx)
 	if tok != nil {
-		r.Header.Set("Authorization", headerValue(tok))
+		r.Header.Set(x.hdr.authorization, headerValue(tok))
 	}
 	switch {
 	case !withBody || x.orig.Body == nil || x.orig.Body == http.NoBody:

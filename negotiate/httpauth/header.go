@@ -81,8 +81,8 @@ func decodeToken(s string) ([]byte, error) {
 // token, nil for a bare challenge. A header may list several challenges
 // separated by commas ("Negotiate, Basic realm=x"); a token68 never holds
 // a comma.
-func challengeToken(h http.Header) (tok []byte, found bool, err error) {
-	for _, v := range h.Values("WWW-Authenticate") {
+func challengeToken(h http.Header, name string) (tok []byte, found bool, err error) {
+	for _, v := range h.Values(name) {
 		for _, part := range strings.Split(v, ",") {
 			part = strings.TrimSpace(part)
 			scheme, rest, _ := strings.Cut(part, " ")
@@ -93,14 +93,28 @@ func challengeToken(h http.Header) (tok []byte, found bool, err error) {
 			if rest == "" {
 				return nil, true, nil
 			}
+			// Squid 5.7 sends its helper's continuation token as an
+			// auth-param, "Negotiate token=<base64>" (RFC 7235 allows that
+			// form; RFC 4559 has a bare token68). Read both.
+			if len(rest) > 6 && strings.EqualFold(rest[:6], "token=") {
+				rest = strings.Trim(rest[6:], `"`)
+			}
 			tok, err := decodeToken(rest)
 			if err != nil {
-				return nil, true, fmt.Errorf("httpauth: WWW-Authenticate: %w", err)
+				return nil, true, fmt.Errorf("httpauth: %s: %w (value %q)", name, err, clip(rest, 48))
 			}
 			return tok, true, nil
 		}
 	}
 	return nil, false, nil
+}
+
+// clip shortens s for an error message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // headerValue formats "Negotiate <base64>", or a bare "Negotiate".

@@ -61,7 +61,7 @@ func TestChallengeToken(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tok, found, err := challengeToken(http.Header{"Www-Authenticate": tc.values})
+			tok, found, err := challengeToken(http.Header{"Www-Authenticate": tc.values}, "WWW-Authenticate")
 			require.NoError(t, err)
 			assert.Equal(t, tc.found, found)
 			assert.Equal(t, tc.tok, string(tok))
