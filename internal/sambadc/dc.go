@@ -218,6 +218,7 @@ func (d *DC) writeConfigs(kdcPort int) error {
 	dns_lookup_realm = false
 	rdns = false
 	dns_canonicalize_hostname = false
+	qualify_shortname = ""
 	udp_preference_limit = 1
 	forwardable = true
 [realms]

@@ -149,6 +149,7 @@ func (r *Realm) writeConfigs() error {
 	dns_lookup_realm = false
 	rdns = false
 	dns_canonicalize_hostname = false
+	qualify_shortname = ""
 	udp_preference_limit = 1
 	allow_rc4 = true
 	forwardable = true
