@@ -16,7 +16,8 @@ mkdir -p "$cache"
 export WINEPREFIX="$cache/prefix" WINEDEBUG="${WINEDEBUG:--all}" DISPLAY=
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}" # no Mono/Gecko prompts
 t0=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# LC_ALL=C: under tr_TR (or de_DE) awk would print "47,3 s".
+elapsed() { LC_ALL=C awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Go >= 1.22 needs bcryptprimitives.dll!ProcessPrng, which Wine 8.0 lacks.
 shim="$cache/bcryptprimitives.dll"

@@ -97,7 +97,7 @@
 //	  ],
 //	  "verdict": {
 //	    "profile": "windows",          // windows | rfc4178 | strict
-//	    "result": "ok",                // ok | incomplete | malformed | not-spnego | protocol-error | rejected |
+//	    "result": "ok",                // ok | incomplete | partial | malformed | not-spnego | protocol-error | rejected |
 //	                                   // mic-missing | downgrade-without-mic | mic-invalid | mic-unexpected |
 //	                                   // mic-duplicate | mic-before-complete | mic-copy-rejected | no-integrity
 //	    "reason": "...",               // one sentence
@@ -113,7 +113,9 @@
 //	                     "token": 4, "format": "rfc4121", "check": "unchecked"},
 //	    "acceptorMic":  {...},
 //	    "quirks": ["mic-copy-of-response-token", "supportedmech-omitted", "framed-negtokenresp",
-//	               "first-reply-without-negstate"]
+//	               "first-reply-without-negstate"],
+//	    "partial": true,               // starts mid-exchange (Policy.AllowPartial); omitted if false
+//	    "undecided": ["..."]           // partial: what cannot be decided without the earlier tokens
 //	  }
 //	}
 package negotiate

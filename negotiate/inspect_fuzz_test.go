@@ -7,9 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// FuzzInspect puts arbitrary bytes into real exchanges: inspecting,
-// evaluating and encoding the transcript as JSON must never panic, and a
-// verdict always has a result.
+// FuzzInspect puts arbitrary bytes into real exchanges, whole and captured
+// from the middle (Policy.AllowPartial): inspecting, evaluating and encoding
+// the transcript as JSON must never panic, a verdict always has a result,
+// and a partial verdict always says what it could not decide.
 func FuzzInspect(f *testing.F) {
 	for _, name := range allVectors(f) {
 		f.Add(loadVector(f, name), uint8(len(name)), len(name)%2 == 0)
@@ -61,6 +62,24 @@ func FuzzInspect(f *testing.F) {
 			require.NotEmpty(t, tr.Verdict.Result)
 			_ = tr.Verdict.Err()
 			_, err := json.Marshal(tr)
+			require.NoError(t, err)
+
+			// The same exchange captured late: the fuzzed token first, then
+			// the rest from position at, as gssnego inspect reads a partial
+			// transcript.
+			pt := NewTranscript(Policy{Profile: p, AllowPartial: true})
+			pt.Add(d, b)
+			for k := at; k < len(loaded[ex]); k++ {
+				pt.Add(dirs[ex][k], loaded[ex][k])
+			}
+			pv := pt.Verdict
+			require.NotEmpty(t, pv.Result)
+			if pv.Result == ResultPartial {
+				require.True(t, pv.Partial)
+				require.NotEmpty(t, pv.Undecided)
+				require.ErrorIs(t, pv.Err(), ErrIncomplete)
+			}
+			_, err = json.Marshal(pt)
 			require.NoError(t, err)
 		}
 	})

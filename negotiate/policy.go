@@ -126,6 +126,7 @@ const (
 const (
 	ResultOK                  = "ok"
 	ResultIncomplete          = "incomplete"            // exchange not finished
+	ResultPartial             = "partial"               // starts mid-exchange (Policy.AllowPartial): decoded, judged only where the earlier tokens do not matter
 	ResultMalformed           = "malformed"             // a token failed to parse
 	ResultNotSPNEGO           = "not-spnego"            // bare mechanism tokens, no SPNEGO
 	ResultProtocolError       = "protocol-error"        // tokens in an impossible order or shape
@@ -147,6 +148,13 @@ type Policy struct {
 	// enctype when the engine knows it (MIT inquiry, SSPI KEY_INFO); it is
 	// used when no MIC token shows the format. Zero means unknown.
 	SessionEnctype gss.Enctype
+	// AllowPartial says the transcript may start in the middle of an
+	// exchange: a header pasted on its own, a capture started late. A
+	// NegTokenResp with nothing before it then gives ResultPartial (what
+	// can be decided without the earlier tokens is decided, the rest is
+	// listed in Verdict.Undecided) instead of a protocol error. Engines
+	// leave it false: they see every token of their own exchange.
+	AllowPartial bool
 }
 
 // MICStatus is the policy's view of one side's mechListMIC.
@@ -235,6 +243,14 @@ type Verdict struct {
 	Acceptor  MICStatus `json:"acceptorMic"`
 	// Quirks lists tolerated peer oddities seen (e.g. "mic-copy-of-response-token").
 	Quirks []string `json:"quirks,omitempty"`
+	// Partial says the transcript starts in the middle of an exchange
+	// (Policy.AllowPartial): Result is then "partial" unless something the
+	// visible tokens alone prove (a reject, a malformed token, a duplicate
+	// MIC, a MIC the acceptor owed and never sent) decides otherwise.
+	Partial bool `json:"partial,omitempty"`
+	// Undecided lists, for a partial transcript, what cannot be decided
+	// without the earlier tokens.
+	Undecided []string `json:"undecided,omitempty"`
 }
 
 // Side returns the MICStatus of the sender of direction d.
@@ -255,7 +271,7 @@ func (v *Verdict) Err() error {
 	switch v.Result {
 	case ResultOK:
 		return nil
-	case ResultIncomplete:
+	case ResultIncomplete, ResultPartial:
 		base = ErrIncomplete
 	case ResultMalformed:
 		return fmt.Errorf("negotiate: %s: %w", v.Reason, mechtoken.ErrMalformed)
@@ -330,6 +346,13 @@ type evaluator struct {
 	acceptDone bool
 
 	micFormatNew string // "yes"/"no" from Kerberos MIC tokens
+
+	// partial: the transcript started with a NegTokenResp (AllowPartial);
+	// sawFirstReply: one of its acceptor tokens can only be the first reply
+	// (it carries supportedMech or request-mic), so everything from there on
+	// is visible and only the NegTokenInit is missing.
+	partial, sawFirstReply bool
+	partialStart           int
 }
 
 func (e *evaluator) fail(result, format string, args ...any) bool {
@@ -372,7 +395,7 @@ func (e *evaluator) observe(r *Report) bool {
 	switch {
 	case t.Kind != KindResp && r.Direction == AcceptorToInitiator:
 		// Server-initiated NegTokenInit2 (MS-SPNG §3.2.5.2): a hint only.
-		if e.init != nil {
+		if e.init != nil || e.partial {
 			return e.fail(ResultProtocolError, "token %d: acceptor NegTokenInit after the negotiation started", r.Index)
 		}
 		return true
@@ -380,14 +403,21 @@ func (e *evaluator) observe(r *Report) bool {
 		if e.init != nil {
 			return e.fail(ResultProtocolError, "token %d: second NegTokenInit from the initiator", r.Index)
 		}
+		if e.partial {
+			return e.fail(ResultProtocolError, "token %d: NegTokenInit after NegTokenResps: two exchanges in one transcript", r.Index)
+		}
 		if len(t.MechTypes) == 0 {
 			return e.fail(ResultProtocolError, "token %d: initiator NegTokenInit without mechTypes", r.Index)
 		}
 		e.init = r
 		e.optimistic = r.MechToken
 		e.v.FirstMech = t.MechTypes[0]
-	case e.init == nil:
+	case e.init == nil && !e.partial && !e.p.AllowPartial:
 		return e.fail(ResultProtocolError, "token %d: NegTokenResp before the initiator's NegTokenInit", r.Index)
+	case e.init == nil:
+		if !e.partialResp(r) {
+			return false
+		}
 	case r.Direction == AcceptorToInitiator:
 		if !e.acceptorReply(r) {
 			return false
@@ -551,6 +581,10 @@ func (e *evaluator) mic(r *Report) bool {
 
 // tooEarly says whether r's sender cannot have a complete mechanism yet.
 func (e *evaluator) tooEarly(r *Report) bool {
+	if e.partial {
+		// The tokens that completed the mechanisms may be the missing ones.
+		return false
+	}
 	if !e.selected {
 		// A MIC in NegTokenInit: only an optimistic token that completes the
 		// initiator's mechanism by itself (Kerberos without mutual) allows it.
@@ -644,16 +678,20 @@ func (e *evaluator) finish() {
 	v.FirstMechName = oidName(v.FirstMech)
 	v.SelectedMechName = oidName(v.SelectedMech)
 	e.newEnctype()
-	if e.selected {
+	if e.selected || e.partial {
 		e.due()
 	}
 	v.Complete = e.completedBy != 0
+	v.Partial = e.partial
 	switch {
 	case e.fatal != "":
 		v.Result, v.Reason = e.fatal, e.fatalReason
 		return
 	case e.spnego == 0 && e.raw > 0:
 		v.Result, v.Reason = ResultNotSPNEGO, "bare mechanism tokens: no SPNEGO, no mechListMIC"
+		return
+	case e.partial:
+		e.finishPartial()
 		return
 	case e.init == nil:
 		v.Result, v.Reason = ResultIncomplete, "no NegTokenInit from the initiator yet"

@@ -20,13 +20,13 @@ import (
 
 // Exit statuses of inspect.
 const (
-	exitOK        = 0 // verdict ok, incomplete or not-spnego
+	exitOK        = 0 // verdict ok, incomplete, partial or not-spnego
 	exitMalformed = 1 // a token could not be decoded
 	exitUsage     = 2 // bad flags or unreadable input
 	exitPolicy    = 3 // the exchange fails the mechListMIC policy
 )
 
-const inspectUsage = `usage: gssnego inspect [-profile windows|rfc4178|strict] [-json] [-f file] [token ...]
+const inspectUsage = `usage: gssnego inspect [-profile windows|rfc4178|strict] [-whole] [-json] [-f file] [-max-line bytes] [token ...]
 
 Decodes SPNEGO tokens and applies the mechListMIC policy to them as one
 exchange. Tokens come from the arguments, else from the file given with -f
@@ -36,8 +36,20 @@ base64, or an HTTP header line ("Authorization: Negotiate ...",
 initiator; prefix a token with "i2a:" or "a2i:" to set it (an Authorization
 header is i2a, a WWW-Authenticate header a2i).
 
-Exit status: 0 ok (or incomplete), 1 malformed token, 2 usage, 3 policy failure.
+Tokens that start in the middle of an exchange (a server token pasted on
+its own) are a partial transcript: decoded, judged where the earlier tokens
+do not matter, and the rest listed as undecided. With -whole the tokens are
+the complete exchange, and a NegTokenResp with nothing before it is a
+protocol error.
+
+Exit status: 0 ok (or incomplete, or partial), 1 malformed token, 2 usage,
+3 policy failure.
 `
+
+// defaultMaxLine bounds one input line: far above any real token (a
+// Kerberos ticket with a large PAC is tens of KiB) while keeping a stray
+// binary file from being read whole.
+const defaultMaxLine = 16 << 20
 
 // runInspect is the inspect subcommand.
 func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -47,6 +59,8 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
 	asJSON := fs.Bool("json", false, "print the transcript as JSON")
 	file := fs.String("f", "", "read tokens from `file`, one per line (- for standard input)")
+	whole := fs.Bool("whole", false, "the tokens are the whole exchange: a NegTokenResp with nothing before it is a protocol error, not a partial capture")
+	maxLine := fs.Int("max-line", defaultMaxLine, "longest input line accepted from -f or standard input, in `bytes`")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -67,7 +81,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer f.Close()
 			in = f
 		}
-		if lines, err = readLines(in); err != nil {
+		if lines, err = readLines(in, *maxLine); err != nil {
 			fmt.Fprintln(stderr, "gssnego inspect:", err)
 			return exitUsage
 		}
@@ -80,7 +94,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	tr := negotiate.NewTranscript(negotiate.Policy{Profile: prof})
+	tr := negotiate.NewTranscript(negotiate.Policy{Profile: prof, AllowPartial: !*whole})
 	dir := negotiate.AcceptorToInitiator // so the first default is i2a
 	for i, line := range lines {
 		d, tok, err := decodeToken(line, dir.Reverse())
@@ -109,26 +123,37 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	switch tr.Verdict.Result {
-	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultNotSPNEGO:
+	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultPartial, negotiate.ResultNotSPNEGO:
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "gssnego inspect: %v\n", tr.Verdict.Err())
 	return exitPolicy
 }
 
-// readLines returns the non-empty lines of r, comments (#) dropped.
-func readLines(r io.Reader) ([]string, error) {
+// readLines returns the non-empty lines of r, comments (#) dropped; a line
+// longer than maxLine bytes is an error that names the limit and the flag.
+func readLines(r io.Reader, maxLine int) ([]string, error) {
+	if maxLine < 1 {
+		return nil, fmt.Errorf("-max-line %d: want a positive number of bytes", maxLine)
+	}
 	var out []string
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	sc.Buffer(make([]byte, min(maxLine, 64<<10)), maxLine)
+	n := 0
 	for sc.Scan() {
+		n++
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		out = append(out, line)
 	}
-	return out, sc.Err()
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("input line %d is longer than %d bytes, the line limit; raise it with -max-line (e.g. -max-line %d), or check that the input is one token per line", n+1, maxLine, 4*maxLine)
+	} else if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // headerRE matches an HTTP Negotiate header line (RFC 4559), with or
@@ -325,6 +350,13 @@ func printVerdict(w io.Writer, v *negotiate.Verdict) {
 	fmt.Fprintf(w, "  initiator MIC: %s\n  acceptor MIC: %s\n", v.Initiator, v.Acceptor)
 	if len(v.Quirks) > 0 {
 		fmt.Fprintf(w, "  quirks: %s\n", strings.Join(v.Quirks, ", "))
+	}
+	if len(v.Undecided) > 0 {
+		fmt.Fprintln(w, "  cannot be decided without the earlier tokens:")
+		for _, u := range v.Undecided {
+			fmt.Fprintf(w, "    - %s\n", u)
+		}
+		fmt.Fprintln(w, "  (give the whole exchange, from the NegTokenInit, to decide them; -whole says these tokens are all of it)")
 	}
 }
 

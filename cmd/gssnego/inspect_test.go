@@ -219,3 +219,64 @@ func TestInspectBareMechanismTokens(t *testing.T) {
 	assert.Contains(t, out, "bare mechanism token: ntlmssp AUTHENTICATE")
 	assert.Contains(t, out, "not-spnego")
 }
+
+// TestInspectPartialServerHeader is the most common thing a user has: one
+// WWW-Authenticate header pasted on its own. It decodes, says what cannot be
+// decided without the earlier tokens, and exits 0; with -whole the same
+// token is a NegTokenResp that follows nothing: a protocol error.
+func TestInspectPartialServerHeader(t *testing.T) {
+	b, err := hex.DecodeString(vec(t, "mit/httpd-02-a2i.hex"))
+	require.NoError(t, err)
+	header := "WWW-Authenticate: Negotiate " + base64.StdEncoding.EncodeToString(b)
+
+	code, out, errs := runCLI(t, "", "inspect", header)
+	assert.Equal(t, exitOK, code, errs)
+	assert.Empty(t, errs)
+	assert.Contains(t, out, "token 0  a2i  NegTokenResp")
+	assert.Contains(t, out, "krb5 AP-REP")
+	assert.Contains(t, out, "verdict (windows profile): partial: the transcript starts in the middle of an exchange")
+	assert.Contains(t, out, "cannot be decided without the earlier tokens:")
+	assert.Contains(t, out, "whether the selected mechanism is a downgrade")
+	assert.NotContains(t, out, "protocol-error")
+
+	code, out, errs = runCLI(t, "", "inspect", "-json", header)
+	require.Equal(t, exitOK, code, errs)
+	var got struct {
+		Verdict struct {
+			Result    string   `json:"result"`
+			Partial   bool     `json:"partial"`
+			Undecided []string `json:"undecided"`
+		} `json:"verdict"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	assert.Equal(t, "partial", got.Verdict.Result)
+	assert.True(t, got.Verdict.Partial)
+	assert.NotEmpty(t, got.Verdict.Undecided)
+
+	code, out, errs = runCLI(t, "", "inspect", "-whole", header)
+	assert.Equal(t, exitPolicy, code)
+	assert.Contains(t, out, "protocol-error: token 0: NegTokenResp before the initiator's NegTokenInit")
+	assert.Contains(t, errs, "protocol violation")
+}
+
+// TestInspectLineTooLong names the limit and the flag that raises it
+// instead of bufio's "token too long".
+func TestInspectLineTooLong(t *testing.T) {
+	b, err := hex.DecodeString(vec(t, "mit/httpd-02-a2i.hex"))
+	require.NoError(t, err)
+	line := "WWW-Authenticate: Negotiate " + base64.StdEncoding.EncodeToString(b) + "\n"
+
+	code, _, errs := runCLI(t, "# a comment\n"+line, "inspect", "-max-line", "100")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "input line 2 is longer than 100 bytes")
+	assert.Contains(t, errs, "raise it with -max-line")
+	assert.NotContains(t, errs, "token too long")
+
+	code, out, errs := runCLI(t, "# a comment\n"+line, "inspect", "-max-line", "1000")
+	assert.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "partial")
+
+	code, _, errs = runCLI(t, line, "inspect", "-max-line", "0")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "-max-line 0")
+}

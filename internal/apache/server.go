@@ -96,7 +96,7 @@ func StartKeytab(tb testing.TB, krb5Conf, keytab string, opts ...Option) *Server
 		lab.Unavailable(tb, "%v (install it with ci/install-deps.sh apache)", err)
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "apache-")
+	dir, err := lab.WorldTempDir("apache-")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -60,4 +61,73 @@ func NeedCommand(tb testing.TB, names ...string) []string {
 		paths[i] = p
 	}
 	return paths
+}
+
+// PeerLocale is the locale peers run under (PeerEnv): C.UTF-8 is built into
+// glibc ≥ 2.35 and Debian's libc-bin ships it, so it needs no locale-gen.
+const PeerLocale = "C.UTF-8"
+
+// PeerEnv returns env with the locale pinned to PeerLocale: LC_ALL set,
+// LANG, LANGUAGE and every LC_* dropped. Helpers start the peers nobody
+// here wrote with it, because some break under a user's locale — Samba
+// 4.17's AD provisioning dies under tr_TR.UTF-8 ("No RID Set DN - Failed to
+// find RID Manager object": the Turkish dotless i in a case-insensitive
+// compare) — and tests read their messages. Our own code is still tested
+// under the caller's locale: only the peer's environment changes.
+func PeerEnv(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "LC_ALL="+PeerLocale)
+}
+
+// WorldTempDir creates a directory like os.MkdirTemp("", pattern) that a
+// server dropping privileges (httpd's www-data workers, PostgreSQL, squid's
+// proxy user) can reach: under os.TempDir() when every directory above it
+// lets others search it, else under /tmp. A TMPDIR made by `mktemp -d` is
+// 0700, and a worker then fails on its first file with EACCES (httpd:
+// "unable to check htaccess file … ensure … is executable") although the
+// files themselves are 0644. The caller removes the directory.
+func WorldTempDir(pattern string) (string, error) {
+	base := os.TempDir()
+	if !searchableByOthers(base) {
+		base = "/tmp"
+		if !searchableByOthers(base) {
+			return "", fmt.Errorf("lab: neither %s nor /tmp can be searched by other users; a server that drops privileges cannot reach its files (make TMPDIR world-searchable, chmod o+x)", os.TempDir())
+		}
+	}
+	dir, err := os.MkdirTemp(base, pattern)
+	if err != nil {
+		return "", err
+	}
+	return dir, os.Chmod(dir, 0o755)
+}
+
+// searchableByOthers reports whether dir and every directory above it have
+// the search bit for others.
+func searchableByOthers(dir string) bool {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	dir, err = filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	for {
+		st, err := os.Stat(dir)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
+	}
 }

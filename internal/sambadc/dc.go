@@ -218,6 +218,7 @@ func (d *DC) writeConfigs(kdcPort int) error {
 	dns_lookup_realm = false
 	rdns = false
 	dns_canonicalize_hostname = false
+	qualify_shortname = ""
 	udp_preference_limit = 1
 	forwardable = true
 [realms]
@@ -259,7 +260,7 @@ func (d *DC) startSamba() error {
 		"/bin/sh", "-c", startScript, "sambadc-start", d.Dir,
 		d.tools["samba"], "-s", d.SmbConf, "-F", "--no-process-group", "-M", "single")
 	d.cmd.Dir = d.Dir
-	d.cmd.Env = append(os.Environ(), d.Env()...)
+	d.cmd.Env = lab.PeerEnv(append(os.Environ(), d.Env()...))
 	d.cmd.Stdout, d.cmd.Stderr = out, out
 	d.cmd.SysProcAttr = daemonAttr()
 	if err := d.cmd.Start(); err != nil {
@@ -385,7 +386,7 @@ func (d *DC) Command(name string, args ...string) *exec.Cmd {
 	nsArgs := []string{"--target", strconv.Itoa(d.nsPID), "--net", "--mount", "--wd=" + d.Dir, "--", bin}
 	cmd := exec.Command(d.tools["nsenter"], append(nsArgs, args...)...)
 	cmd.Dir = d.Dir
-	cmd.Env = append(os.Environ(), d.Env()...)
+	cmd.Env = lab.PeerEnv(append(os.Environ(), d.Env()...))
 	return cmd
 }
 
@@ -406,7 +407,7 @@ func (d *DC) kinit(principal, password, ccache string) error {
 		principal = d.Principal(principal)
 	}
 	cmd := exec.Command(d.tools["kinit"], "-c", ccache, principal)
-	cmd.Env = append(os.Environ(), d.Env()...)
+	cmd.Env = lab.PeerEnv(append(os.Environ(), d.Env()...))
 	cmd.Stdin = strings.NewReader(password + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("kinit %s: %v: %s", principal, err, out)

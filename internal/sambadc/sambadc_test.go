@@ -191,7 +191,7 @@ func sizes(tokens [][]byte) []int {
 
 func command(env []string, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.Env = env
+	cmd.Env = lab.PeerEnv(env)
 	return cmd
 }
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/gssnego/gssnego/internal/lab"
 )
 
 // templateFormat changes whenever the provisioning below changes, so a
@@ -76,7 +78,9 @@ func templateDir(t tools) (string, error) {
 var versionRE = regexp.MustCompile(`[^A-Za-z0-9.+-]`)
 
 func sambaVersion(t tools) (string, error) {
-	out, err := exec.Command(t["samba"], "--version").Output()
+	cmd := exec.Command(t["samba"], "--version")
+	cmd.Env = lab.PeerEnv(os.Environ())
+	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("samba --version: %w", err)
 	}
@@ -112,6 +116,7 @@ func provision(t tools, scratch, target string) error {
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = scratch
+		cmd.Env = lab.PeerEnv(os.Environ())
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {

@@ -142,6 +142,10 @@ func (r *Realm) startOnce() error {
 	return r.kinit(r.Principal(r.User), r.Password, r.CCache)
 }
 
+// writeConfigs writes krb5.conf and kdc.conf. qualify_shortname = "" keeps
+// MIT (≥ 1.19) from appending the resolver's search domain — on a host
+// named x.example, glibc's default — to short names: host/localhost would
+// become host/localhost.example in realm EXAMPLE (docs/reliability.md).
 func (r *Realm) writeConfigs() error {
 	krb5 := fmt.Sprintf(`[libdefaults]
 	default_realm = %[1]s
@@ -149,6 +153,7 @@ func (r *Realm) writeConfigs() error {
 	dns_lookup_realm = false
 	rdns = false
 	dns_canonicalize_hostname = false
+	qualify_shortname = ""
 	udp_preference_limit = 1
 	allow_rc4 = true
 	forwardable = true
