@@ -37,7 +37,7 @@ func (e *Error) Error() string {
 		s += " for " + e.Target
 	}
 	s += ": " + e.Err.Error()
-	if h := hint(e.Err); h != "" {
+	if h := hint(e.Err, e.Step); h != "" {
 		s += " (" + h + ")"
 	}
 	return s
@@ -68,10 +68,13 @@ var (
 )
 
 // hint says what to do about the usual causes.
-func hint(err error) string {
+func hint(err error, step Step) string {
+	server := step == StepAcceptSecContext || step == StepVerifyMIC
 	switch {
+	case errors.Is(err, gss.ErrNoCred) && (server || step == StepAcquireCredential):
+		return "no acceptor key for this token: check that the keytab (KRB5_KTNAME or WithKeytab) holds the host/ principal the client asked for; a token of another mechanism than Kerberos V5 ends here too"
 	case errors.Is(err, gss.ErrNoCred):
-		return "no usable Kerberos credential: run kinit, point KRB5CCNAME at a ccache, or pass WithCredential; on a server check the keytab (KRB5_KTNAME or WithKeytab)"
+		return "no usable Kerberos credential: run kinit, point KRB5CCNAME at a ccache, or pass WithCredential"
 	case errors.Is(err, gss.ErrCredentialsExpired), errors.Is(err, gss.ErrContextExpired):
 		return "the Kerberos ticket has expired: renew it (kinit)"
 	case errors.Is(err, gss.ErrDefectiveToken):

@@ -79,7 +79,9 @@ func (s *Server) AcceptSecContext(token []byte) ([]byte, string, bool, error) {
 func (s *Server) start() error {
 	var opts []gss.AcceptSecContextOption
 	cred := s.cfg.cred
-	if cred == nil && (s.cfg.keytab != "" || s.cfg.acceptorName != "") {
+	// Our own credential is for Kerberos V5 only, so the library refuses a
+	// token of another mechanism (SPNEGO, NTLM) outright.
+	if cred == nil {
 		var err error
 		if cred, err = s.acquire(); err != nil {
 			return err

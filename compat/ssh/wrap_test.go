@@ -3,6 +3,7 @@
 package sshgss_test
 
 import (
+	"encoding/binary"
 	"sync"
 
 	"github.com/gssnego/gssnego/compat/ssh"
@@ -76,4 +77,16 @@ func flipLast(b []byte) []byte {
 	b = append([]byte(nil), b...)
 	b[len(b)-1] ^= 0x01
 	return b
+}
+
+// otherUser rewrites the user name in an RFC 4462 §3.5 MIC message
+// (string session id, byte 50, string user, …) from "root" to "toor": a
+// genuine MIC, but for another login than the one in progress.
+func otherUser(f []byte) []byte {
+	off := 4 + int(binary.BigEndian.Uint32(f)) + 1
+	if string(f[off:off+8]) != "\x00\x00\x00\x04root" {
+		panic("otherUser: user is not root")
+	}
+	copy(f[off+4:], "toor")
+	return f
 }
