@@ -81,8 +81,15 @@ func TestServerBusyAndOrder(t *testing.T) {
 		t.Fatalf("ContextInfo %+v", s.ContextInfo())
 	}
 	s.DeleteSecContext()
-	// The replayed AP-REQ, now on a fresh context: the replay cache refuses it.
+	// The replayed AP-REQ, now on a fresh context: MIT's replay cache
+	// refuses it; Heimdal 7.8 keeps none and accepts it (gssapi_unix docs),
+	// which the MIC over the session identifier makes useless in SSH.
 	_, _, _, err = s.AcceptSecContext(apreq)
+	s.DeleteSecContext()
+	if heimdal(t) {
+		t.Logf("Heimdal, replayed AP-REQ: %v", err)
+		return
+	}
 	asStepError(t, err, sshgss.StepAcceptSecContext, gss.ErrDuplicateToken)
 }
 
@@ -147,6 +154,10 @@ func TestServerKeytabAndAcceptorName(t *testing.T) {
 					t.Fatal(err)
 				}
 				return
+			}
+			if tc.step == sshgss.StepAcquireCredential && heimdal(t) {
+				// Heimdal opens the keytab only when a token arrives.
+				tc.step = sshgss.StepAcceptSecContext
 			}
 			asStepError(t, err, tc.step, nil)
 			t.Logf("%v", err)
