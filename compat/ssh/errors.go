@@ -72,7 +72,7 @@ func hint(err error, step Step) string {
 	server := step == StepAcceptSecContext || step == StepVerifyMIC
 	switch {
 	case errors.Is(err, gss.ErrNoCred) && (server || step == StepAcquireCredential):
-		return "no acceptor key for this token: check that the keytab (KRB5_KTNAME or WithKeytab) holds the host/ principal the client asked for; a token of another mechanism than Kerberos V5 ends here too"
+		return "no acceptor key for this token: check that the keytab (KRB5_KTNAME or WithKeytab) holds the host/ principal the client asked for"
 	case errors.Is(err, gss.ErrNoCred):
 		return "no usable Kerberos credential: run kinit, point KRB5CCNAME at a ccache, or pass WithCredential"
 	case errors.Is(err, gss.ErrCredentialsExpired), errors.Is(err, gss.ErrContextExpired):

@@ -54,6 +54,18 @@ func (s *Server) AcceptSecContext(token []byte) ([]byte, string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ctx == nil {
+		// x/crypto/ssh negotiated Kerberos V5 (RFC 4462 §3.3): a first
+		// token of another mechanism (SPNEGO, NTLM) is refused before the
+		// library sees it, whatever the credential would allow. (A
+		// library's SPNEGO context reports the mechanism it negotiated,
+		// so the check after completion alone would let SPNEGO through.)
+		mech, err := firstTokenMech(token)
+		if err != nil {
+			return nil, "", false, stepErr(StepAcceptSecContext, "", err)
+		}
+		if !isKRB5(mech) {
+			return nil, "", false, stepErr(StepAcceptSecContext, "", detail(ErrWrongMech, "the first token is for mechanism %s", mech.MechName()))
+		}
 		if err := s.start(); err != nil {
 			s.drop()
 			return nil, "", false, err

@@ -197,3 +197,38 @@ func TestSplitPrincipal(t *testing.T) {
 		}
 	}
 }
+
+// TestServerRefusesSPNEGOWithAnyMechCredential: with a caller's credential
+// valid for every mechanism the library lets the SPNEGO token through;
+// the Server then refuses the completed context by its mechanism.
+func TestServerRefusesSPNEGOWithAnyMechCredential(t *testing.T) {
+	testrealm.Shared(t)
+	p, err := platform.Provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := p.AcquireCredential(nil, nil, gss.CredAcceptOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cred.Release()
+	name, err := p.ImportName("host@localhost", gss.NameHostBasedService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer name.Release()
+	ini, err := p.InitSecContext(name, gss.WithMech(gss.MechSPNEGO), gss.WithFlags(gss.FlagMutual|gss.FlagInteg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ini.Close()
+	tok, err := ini.Continue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := sshgss.NewServer(sshgss.WithAcceptorCredential(cred))
+	defer s.DeleteSecContext()
+	out, src, more, err := s.AcceptSecContext(tok)
+	t.Logf("out %d bytes, src %q, more %v, err %v", len(out), src, more, err)
+	asStepError(t, err, sshgss.StepAcceptSecContext, sshgss.ErrWrongMech)
+}
