@@ -1,5 +1,3 @@
-//go:build linux
-
 package sshgss_test
 
 import (
@@ -196,4 +194,21 @@ func asStepError(t *testing.T, err error, step sshgss.Step, want error) {
 	if want != nil && !errors.Is(err, want) {
 		t.Fatalf("error %v does not match %v", err, want)
 	}
+}
+
+// authErr digs the first gssapi-with-mic error out of a ServerAuthError.
+func authErr(t *testing.T, err error) error {
+	t.Helper()
+	var sae *ssh.ServerAuthError
+	if !errors.As(err, &sae) {
+		t.Fatalf("server error %v (%T) is not an ssh.ServerAuthError", err, err)
+	}
+	for _, e := range sae.Errors {
+		var se *sshgss.Error
+		if errors.As(e, &se) {
+			return e
+		}
+	}
+	t.Fatalf("no *sshgss.Error among %v", sae.Errors)
+	return nil
 }

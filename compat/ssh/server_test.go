@@ -211,20 +211,3 @@ func TestGoClientGoServer(t *testing.T) {
 		}
 	})
 }
-
-// authErr digs the first gssapi-with-mic error out of a ServerAuthError.
-func authErr(t *testing.T, err error) error {
-	t.Helper()
-	var sae *ssh.ServerAuthError
-	if !errors.As(err, &sae) {
-		t.Fatalf("server error %v (%T) is not an ssh.ServerAuthError", err, err)
-	}
-	for _, e := range sae.Errors {
-		var se *sshgss.Error
-		if errors.As(e, &se) {
-			return e
-		}
-	}
-	t.Fatalf("no *sshgss.Error among %v", sae.Errors)
-	return nil
-}
