@@ -33,13 +33,19 @@
 //     refused before any MIC is made.
 //   - Server: any key of the keytab is accepted unless WithAcceptorName
 //     pins one principal (GSSAPIStrictAcceptorCheck no / yes in OpenSSH
-//     terms). A context of another mechanism (a client sending SPNEGO or
-//     NTLM tokens after negotiating Kerberos) is refused with ErrWrongMech.
+//     terms). A first token framed for another mechanism (a client sending
+//     SPNEGO or NTLM after negotiating Kerberos) is refused with
+//     ErrWrongMech before the library sees it.
 //     srcName is the principal's display form, "user@REALM", as
 //     GSSAPIWithMICConfig documents.
 //   - Delegated credentials received by the Server are not kept (the
 //     platform provider releases them); ContextInfo shows gss.FlagDeleg
 //     when the client forwarded one.
+//   - Windows: the Client over SSPI's Kerberos package logs in to OpenSSH
+//     (tested under Wine 8). The Server needs the client's name from SSPI
+//     (SECPKG_ATTR_NATIVE_NAMES), which Wine does not provide: there it
+//     refuses every login with ErrNoInitiatorName; on real Windows it is
+//     untested.
 //
 // # Errors
 //
