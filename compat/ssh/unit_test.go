@@ -11,6 +11,7 @@ import (
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/platform"
+	"golang.org/x/crypto/ssh"
 )
 
 // In-process tests of the state machines against the realm's KDC: misuse
@@ -231,4 +232,37 @@ func TestServerRefusesSPNEGOWithAnyMechCredential(t *testing.T) {
 	out, src, more, err := s.AcceptSecContext(tok)
 	t.Logf("out %d bytes, src %q, more %v, err %v", len(out), src, more, err)
 	asStepError(t, err, sshgss.StepAcceptSecContext, sshgss.ErrWrongMech)
+}
+
+// connUser is the one ssh.ConnMetadata field AllowSameUser reads.
+type connUser struct {
+	ssh.ConnMetadata
+	user string
+}
+
+func (c connUser) User() string { return c.user }
+
+func TestAllowSameUser(t *testing.T) {
+	allow := sshgss.AllowSameUser("EXAMPLE.COM")
+	for _, tc := range []struct {
+		user, principal string
+		ok              bool
+	}{
+		{"alice", "alice@EXAMPLE.COM", true},
+		{"alice", "alice@OTHER.COM", false},
+		{"alice", "alice@example.com", false},
+		{"root", "alice@EXAMPLE.COM", false},
+		{"alice/admin", "alice/admin@EXAMPLE.COM", false},
+		{"Alice", "alice@EXAMPLE.COM", false},
+		{"alice", "alice", false},
+	} {
+		perms, err := allow(connUser{user: tc.user}, tc.principal)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s as %s: %v, want ok=%v", tc.principal, tc.user, err, tc.ok)
+			continue
+		}
+		if tc.ok && perms.Extensions[sshgss.PrincipalExtension] != tc.principal {
+			t.Errorf("%s: permissions %+v", tc.principal, perms)
+		}
+	}
 }
