@@ -26,12 +26,12 @@
 //     which must exist (the harness creates it, 0755 root, like the
 //     system service does) — sshd exits with "Missing privilege separation
 //     directory" otherwise.
-//   - The host key (ed25519, made by ssh-keygen in the temp dir) must be
-//     0600: sshd ignores a key readable by others. sshd is run with -D -e
+//   - The host key is an ed25519 key made by ssh-keygen in the temp dir
+//     (0600, as sshd wants private host keys). sshd is run with -D -e
 //     -f CONFIG -p PORT, in the foreground, its stderr in Log; it is up when
 //     it logs "Server listening on 127.0.0.1 port N".
-//   - UsePAM no (PAM's account stack is not set up for root logins without
-//     a password), GSSAPIAuthentication yes, GSSAPIStrictAcceptorCheck no
+//   - UsePAM no (PAM would bring in the host's /etc/pam.d stack, which a
+//     test must not depend on), GSSAPIAuthentication yes, GSSAPIStrictAcceptorCheck no
 //     (any key in the keytab, as a host with several names needs; with yes
 //     sshd only accepts host@<its own hostname>, which would make the test
 //     depend on the machine's name).
@@ -45,5 +45,8 @@
 //     of a confusing "Failed gssapi-with-mic".
 //   - Delegated credentials are stored by sshd in FILE:/tmp/krb5cc_0_*,
 //     exported to the session as KRB5CCNAME and removed when the session
-//     ends (GSSAPICleanupCredentials yes, the default).
+//     ends (GSSAPICleanupCredentials yes, the default); seen by
+//     compat/ssh's TestOpenSSHServerGoClientDelegation.
+//   - Only gssapi-with-mic being enabled, a bad MIC is logged as "GSSAPI
+//     MIC check failed [preauth]" and no "Failed …" line follows.
 package sshd
