@@ -41,8 +41,8 @@
 //   - Delegated credentials received by the Server are not kept (the
 //     platform provider releases them); ContextInfo shows gss.FlagDeleg
 //     when the client forwarded one.
-//   - Windows: the Client over SSPI's Kerberos package logs in to OpenSSH
-//     (tested under Wine 8). The Server needs the client's name from SSPI
+//   - Windows: the Client over SSPI's Kerberos package logs in to OpenSSH,
+//     delegation included (tested under Wine 8). The Server needs the client's name from SSPI
 //     (SECPKG_ATTR_NATIVE_NAMES), which Wine does not provide: there it
 //     refuses every login with ErrNoInitiatorName; on real Windows it is
 //     untested.

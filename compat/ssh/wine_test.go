@@ -110,10 +110,23 @@ func TestWineOpenSSHServer(t *testing.T) {
 		t.Fatalf("login to sshd: %v", err)
 	}
 	defer c.Close()
-	if out := run(t, c, "echo gss-$(id -un)"); strings.TrimSpace(out) != "gss-root" {
-		t.Fatalf("command output %q, want gss-root", out)
+	if out := run(t, c, `echo gss-$(id -un) cc=${KRB5CCNAME:-none}`); strings.TrimSpace(out) != "gss-root cc=none" {
+		t.Fatalf("command output %q, want gss-root without a ccache", out)
 	}
 	t.Logf("client context: %+v", gc.ContextInfo())
+
+	// With delegation (ISC_REQ_DELEGATE) sshd stores the forwarded TGT.
+	gd := newClient(t, sshgss.WithDelegation())
+	cd, err := dial(addr, "root", key, ssh.GSSAPIWithMICAuthMethod(gd, "localhost"))
+	if err != nil {
+		t.Fatalf("login to sshd with delegation: %v", err)
+	}
+	defer cd.Close()
+	out := run(t, cd, `echo "delegated-cc=${KRB5CCNAME:-none}"`)
+	t.Logf("delegation: client flags %v; session %s", gd.ContextInfo().Flags, strings.TrimSpace(out))
+	if gd.ContextInfo().Flags&gss.FlagDeleg == 0 || !strings.HasPrefix(out, "delegated-cc=FILE:/tmp/krb5cc_0_") {
+		t.Fatalf("delegation: client flags %v, session %q; want deleg and a ccache from sshd", gd.ContextInfo().Flags, out)
+	}
 }
 
 func newClient(t *testing.T, opts ...sshgss.Option) *sshgss.Client {
