@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,4 +212,23 @@ func authErr(t *testing.T, err error) error {
 	}
 	t.Fatalf("no *sshgss.Error among %v", sae.Errors)
 	return nil
+}
+
+// lineWithPrefix returns the first line of out starting with prefix. A
+// command run by sshd goes through root's login shell, which on Debian
+// sources ~/.bashrc for ssh sessions: whatever the host's rc files print
+// must not matter, so tests look for their own line.
+func lineWithPrefix(out, prefix string) (string, bool) {
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+// hasLine reports whether out has a line equal to want (see lineWithPrefix).
+func hasLine(out, want string) bool {
+	l, ok := lineWithPrefix(out, want)
+	return ok && l == want
 }

@@ -43,6 +43,11 @@
 //   - If root's ~/.k5login exists and does not list root@REALM,
 //     krb5_kuserok refuses the login: Start fails with that reason instead
 //     of a confusing "Failed gssapi-with-mic".
+//   - A command runs through root's login shell. Debian's bash sources
+//     ~/.bashrc when started by sshd, even for `ssh host cmd`: whatever the
+//     host's rc file does is part of every session (here pyenv's init,
+//     about 4 s per command), and tests must look for their own output
+//     line rather than compare the whole output.
 //   - Delegated credentials are stored by sshd in FILE:/tmp/krb5cc_0_*,
 //     exported to the session as KRB5CCNAME and removed when the session
 //     ends (GSSAPICleanupCredentials yes, the default); seen by
