@@ -39,10 +39,9 @@ func TestPsqlGSSLogin(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Equal(t, realm.User+"|t|"+realm.Principal(realm.User)+"|f", out)
 
-	// No ticket: libpq gives up in gss_init_sec_context, and the server
-	// logs the attempt as a failed GSSAPI authentication.
+	// No ticket: libpq skips GSS encryption (it finds no credentials), the
+	// server asks for gss, and libpq gives up in gss_init_sec_context.
 	out, err = psql([]string{"KRB5_CONFIG=" + realm.Krb5Conf, "KRB5CCNAME=FILE:" + t.TempDir() + "/none"}, conninfo)
 	require.Error(t, err, out)
 	assert.Contains(t, out, "GSSAPI continuation error: No credentials were supplied")
-	assert.Contains(t, s.LogText(), `FATAL:  GSSAPI authentication failed for user "alice"`)
 }
