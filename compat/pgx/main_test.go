@@ -86,6 +86,11 @@ func setup(realm *testrealm.Realm) error {
 // pgServer returns the shared server, or ends the test as the lab says.
 func pgServer(t *testing.T) (*postgres.Server, *testrealm.Realm) {
 	t.Helper()
+	return pgServerTB(t)
+}
+
+func pgServerTB(t testing.TB) (*postgres.Server, *testrealm.Realm) {
+	t.Helper()
 	realm := testrealm.Shared(t)
 	if serverErr != nil {
 		lab.Unavailable(t, "postgres: %v", serverErr)
