@@ -191,3 +191,23 @@ func TestPgxHasNoGSSEncMode(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, "t", strings.TrimSpace(string(out)))
 }
+
+// TestPgxFallbackHostKeepsFirstName pins down a pgx quirk: with several
+// hosts, pgx builds the service name from the first host even when it is
+// connected to a later one (libpq uses the host it is connected to). Here
+// the first "host" is a socket dir that does not exist, so the name is
+// refused at init; krbspn gets around it.
+func TestPgxFallbackHostKeepsFirstName(t *testing.T) {
+	s, realm := pgServer(t)
+	pgxgss.Register()
+	hosts := "host=" + filepath.Join(s.Dir, "nowhere") + ",localhost"
+	_, err := connect(t, connString(realm.User, hosts))
+	var ge *pgxgss.Error
+	require.ErrorAs(t, err, &ge, "%v", err)
+	assert.ErrorIs(t, err, pgxgss.ErrNoTarget)
+	assert.Equal(t, "postgres@"+filepath.Join(s.Dir, "nowhere"), ge.Target)
+
+	c, err := connect(t, connString(realm.User, hosts, "krbspn="+targetSvc))
+	require.NoError(t, err)
+	assert.Equal(t, realm.User, sessionGSS(t, c).User)
+}
