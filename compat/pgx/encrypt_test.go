@@ -1,0 +1,69 @@
+//go:build linux
+
+package pgxgss_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pgxgss "github.com/gssnego/gssnego/compat/pgx"
+	"github.com/gssnego/gssnego/gss"
+)
+
+// connectEncrypted connects with RequireEncryption applied to conn.
+func connectEncrypted(t *testing.T, conn string, opts ...pgxgss.Option) (*pgx.Conn, error) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(conn)
+	require.NoError(t, err)
+	if err := pgxgss.RequireEncryption(&cfg.Config, opts...); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		t.Cleanup(func() { _ = c.Close(context.Background()) })
+	}
+	return c, err
+}
+
+// TestPostgresGSSEncryption: with RequireEncryption, pgx's session to real
+// PostgreSQL 15 is GSS-encrypted (pg_stat_gssapi.encrypted, as libpq's),
+// authenticated as the ticket's user without a separate gss round, and
+// carries results larger than one 16 kB packet both ways.
+func TestPostgresGSSEncryption(t *testing.T) {
+	_, realm := pgServer(t)
+	pgxgss.Register(pgxgss.WithEstablished(func(*gss.SecContextInfo) { t.Error("an AuthenticationGSS round on an encrypted session") }))
+	var info *gss.SecContextInfo
+	c, err := connectEncrypted(t, connString(realm.User, "sslmode=disable"),
+		pgxgss.WithEstablished(func(i *gss.SecContextInfo) { info = i }))
+	require.NoError(t, err)
+	assert.Equal(t, gssRow{User: realm.User, Authenticated: true, Principal: realm.Principal(realm.User), Encrypted: true}, sessionGSS(t, c))
+	require.NotNil(t, info)
+	assert.Equal(t, gss.MechKRB5, info.Mech)
+	assert.NotZero(t, info.Flags&gss.FlagConf, "flags %s", info.Flags)
+
+	big := strings.Repeat("0123456789abcdef", 5000) // 80 kB: several packets each way
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var echoed string
+	require.NoError(t, c.QueryRow(ctx, "SELECT $1::text || $1::text", big).Scan(&echoed))
+	assert.True(t, echoed == big+big, "echo of %d bytes came back as %d bytes", 2*len(big), len(echoed))
+}
+
+// TestRequireEncryptionRefusesTLS: GSS encryption and TLS exclude each
+// other, as in libpq; the default sslmode=prefer must be turned off.
+func TestRequireEncryptionRefusesTLS(t *testing.T) {
+	cfg, err := pgx.ParseConfig("host=localhost user=alice sslmode=prefer")
+	require.NoError(t, err)
+	err = pgxgss.RequireEncryption(&cfg.Config)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sslmode=disable")
+}
+
