@@ -158,6 +158,9 @@ func (g *GSS) handshake(c net.Conn, target string, nameType gss.NameType) (gss.S
 	if err != nil {
 		var ge *Error
 		if !errors.As(err, &ge) {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				err = fmt.Errorf("the server closed the connection during the handshake: %w", err)
+			}
 			err = g.fail(StepEncrypt, err)
 		}
 		return nil, err

@@ -66,4 +66,3 @@ func TestRequireEncryptionRefusesTLS(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sslmode=disable")
 }
-
