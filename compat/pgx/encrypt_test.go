@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -65,4 +66,46 @@ func TestRequireEncryptionRefusesTLS(t *testing.T) {
 	err = pgxgss.RequireEncryption(&cfg.Config)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sslmode=disable")
+}
+
+// TestPostgresGSSEncryptedCancel: pgx's cancel request
+// (PgConn.CancelRequest) dials through the same DialFunc, so it is
+// GSS-encrypted too (as libpq 17's is); the real server honours it: the
+// running query ends with query_canceled and the session stays usable.
+func TestPostgresGSSEncryptedCancel(t *testing.T) {
+	_, realm := pgServer(t)
+	c, err := connectEncrypted(t, connString(realm.User, "sslmode=disable"))
+	require.NoError(t, err)
+	done := make(chan struct{})
+	cancelErrs := make(chan error, 1)
+	go func() {
+		// The query may not have started at the first cancel: repeat until
+		// it ends (each cancel is a new encrypted connection).
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				close(cancelErrs)
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if err := c.PgConn().CancelRequest(ctx); err != nil {
+					cancelErrs <- err
+				}
+				cancel()
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // hang guard
+	defer cancel()
+	_, err = c.Exec(ctx, "SELECT pg_sleep(100)")
+	close(done)
+	for cerr := range cancelErrs {
+		t.Errorf("cancel request: %v", cerr)
+	}
+	var pe *pgconn.PgError
+	require.ErrorAs(t, err, &pe, "%v", err)
+	assert.Equal(t, "57014", pe.Code, "%v", err) // query_canceled
+	assert.Equal(t, realm.User, sessionGSS(t, c).User)
 }
