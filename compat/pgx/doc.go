@@ -42,7 +42,7 @@
 // with "expected AuthenticationGSSContinue message but received unexpected
 // message *pgproto3.AuthenticationOk" (seen against PostgreSQL 15).
 //
-// # GSS encryption (gssencmode): not in pgx
+// # GSS encryption (gssencmode): not in pgx, added here
 //
 // pgx v5 (checked in v5.13.0's source) has no GSS encryption: pgconn never
 // sends a GSSENCRequest (pgproto3 only decodes one, for servers written
@@ -50,12 +50,28 @@
 // is passed to the server as a run-time parameter, which PostgreSQL
 // refuses after authentication with SQLSTATE 42704 `unrecognized
 // configuration parameter "gssencmode"`. libpq has had it since
-// PostgreSQL 12 (gssencmode=prefer by default): against the same server
-// psql's sessions show encrypted=t in pg_stat_gssapi, pgx's encrypted=f.
-// With pgx, Kerberos authenticates the session but does not protect it:
-// use TLS (sslmode=verify-full) for the traffic, and know that pg_hba
-// `hostgssenc` lines never match a pgx connection (use `host` or
-// `hostnogssenc`).
+// PostgreSQL 12 (gssencmode=prefer by default): psql's sessions show
+// encrypted=t in pg_stat_gssapi, a plain pgx session encrypted=f.
+//
+// RequireEncryption adds it from outside, through pgx's DialFunc — what
+// libpq calls gssencmode=require:
+//
+//	cfg, err := pgx.ParseConfig("host=db.example.com user=alice dbname=app sslmode=disable")
+//	err = pgxgss.RequireEncryption(&cfg.Config)
+//	conn, err := pgx.ConnectConfig(ctx, cfg)
+//
+// Each new connection sends GSSENCRequest; on 'G' a krb5 context
+// (mutual, confidentiality, integrity, replay, sequence) is established in
+// length-prefixed packets, then pgx's whole protocol stream — startup
+// message included — travels in gss_wrap'ed packets of at most 16384
+// bytes (PostgreSQL's fixed PQ_GSS_*_BUFFER_SIZE), each checked to be
+// sealed. The server authenticates the session from that context (no
+// AuthenticationGSS round; a `hostgssenc` pg_hba line matches), and pgx's
+// cancel requests, dialled through the same function, are encrypted too.
+// It replaces TLS (sslmode=disable is required), and there is no "prefer":
+// a server answering 'N' (no GSSAPI, or a Unix socket) fails the connect
+// with ErrEncryptionRefused. Without RequireEncryption, Kerberos
+// authenticates a pgx session but does not protect it: use TLS then.
 //
 // # pgx behaviour worth knowing
 //
@@ -77,7 +93,8 @@
 //
 // Every failure of the provider is an *Error naming the Step (StepInit:
 // credential, service ticket and AP-REQ; StepContinue: the server's
-// AP-REP) and the target, wrapping the cause, and pgx returns it inside a
+// AP-REP; with RequireEncryption StepEncrypt for the handshake, StepWrap
+// and StepUnwrap for the packets after it) and the target, wrapping the cause, and pgx returns it inside a
 // *pgconn.ConnectError ("failed GSS auth: pgxgss: init (target
 // postgres@db): …"); errors.As and errors.Is see through both. No ticket:
 // gss.ErrNoCred with a hint to kinit. Expired ticket: ErrTicketExpired

@@ -4,6 +4,7 @@ package pgxgss_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	pgxgss "github.com/gssnego/gssnego/compat/pgx"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/postgres"
 )
 
 // connectEncrypted connects with RequireEncryption applied to conn.
@@ -108,4 +110,27 @@ func TestPostgresGSSEncryptedCancel(t *testing.T) {
 	require.ErrorAs(t, err, &pe, "%v", err)
 	assert.Equal(t, "57014", pe.Code, "%v", err) // query_canceled
 	assert.Equal(t, realm.User, sessionGSS(t, c).User)
+}
+
+// TestPostgresHostGSSEncOnly runs a second server whose only TCP line is
+// `hostgssenc`: a plain pgx session finds no pg_hba entry, an encrypted one
+// logs in.
+func TestPostgresHostGSSEncOnly(t *testing.T) {
+	_, realm := pgServer(t)
+	s := postgres.Start(t, realm.Krb5Conf, realm.Keytab,
+		postgres.HBA("hostgssenc all all 127.0.0.1/32 gss include_realm=0 krb_realm="+realm.Name))
+	s.Exec(t, "CREATE ROLE "+realm.User+" LOGIN")
+	conn := "host=localhost port=" + strconv.Itoa(s.Port) + " dbname=postgres connect_timeout=60 sslmode=disable user=" + realm.User
+	pgxgss.Register()
+
+	_, err := connect(t, conn)
+	var pe *pgconn.PgError
+	require.ErrorAs(t, err, &pe, "%v", err)
+	assert.Equal(t, "28000", pe.Code)
+	assert.Contains(t, pe.Message, "no pg_hba.conf entry")
+	assert.Contains(t, pe.Message, "no encryption")
+
+	c, err := connectEncrypted(t, conn)
+	require.NoError(t, err)
+	assert.Equal(t, gssRow{User: realm.User, Authenticated: true, Principal: realm.Principal(realm.User), Encrypted: true}, sessionGSS(t, c))
 }
