@@ -37,3 +37,31 @@ func Example() {
 	fmt.Println(user, principal)
 	// Output: alice alice@GSSNEGO.TEST
 }
+
+// GSS encryption, which pgx lacks (libpq's gssencmode=require): the whole
+// session is sealed with the Kerberos context instead of TLS.
+func ExampleRequireEncryption() {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(os.Getenv("DATABASE_URL") + " sslmode=disable")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := pgxgss.RequireEncryption(&cfg.Config); err != nil {
+		log.Fatal(err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		log.Fatal(err) // a server without GSSAPI: pgxgss.ErrEncryptionRefused
+	}
+	defer conn.Close(ctx)
+
+	var user string
+	var encrypted bool
+	err = conn.QueryRow(ctx, `SELECT current_user::text, encrypted
+		FROM pg_stat_gssapi WHERE pid = pg_backend_pid()`).Scan(&user, &encrypted)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user, "encrypted:", encrypted)
+	// Output: alice encrypted: true
+}
