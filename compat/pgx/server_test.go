@@ -17,6 +17,7 @@ import (
 
 	pgxgss "github.com/gssnego/gssnego/compat/pgx"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/postgres"
 	"github.com/gssnego/gssnego/platform"
 )
@@ -119,12 +120,13 @@ func TestPostgresNoTicket(t *testing.T) {
 func TestPostgresExpiredTicket(t *testing.T) {
 	_, realm := pgServer(t)
 	ccache := "FILE:" + filepath.Join(t.TempDir(), "short.ccache")
-	kinit := exec.Command("kinit", "-l", "2s", "-c", ccache, realm.Principal(roleBob))
+	tools := lab.NeedCommand(t, "kinit", "klist")
+	kinit := exec.Command(tools[0], "-l", "2s", "-c", ccache, realm.Principal(roleBob))
 	kinit.Env = append(os.Environ(), realm.Env()...)
 	kinit.Stdin = strings.NewReader(bobPass + "\n")
 	out, err := kinit.CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	waitExpired(t, ccache, realm.Env())
+	waitExpired(t, tools[1], ccache, realm.Env())
 	t.Setenv("KRB5CCNAME", ccache)
 	pgxgss.Register()
 
@@ -140,11 +142,11 @@ func TestPostgresExpiredTicket(t *testing.T) {
 // one second more: klist counts a ticket ending this second as expired, MIT
 // GSS not yet (and the KDC takes a TGT up to the clock skew, 5 min, past
 // its end). The deadline only guards against a hang.
-func waitExpired(t *testing.T, ccache string, env []string) {
+func waitExpired(t *testing.T, klist, ccache string, env []string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		cmd := exec.Command("klist", "-s", "-c", ccache)
+		cmd := exec.Command(klist, "-s", "-c", ccache)
 		cmd.Env = append(os.Environ(), env...)
 		if err := cmd.Run(); err != nil {
 			var ee *exec.ExitError
