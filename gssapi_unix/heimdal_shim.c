@@ -151,3 +151,49 @@ OM_uint32 gn_session_enctype(OM_uint32 *minor, gss_ctx_id_t ctx,
 }
 
 const char *gn_library_version(void) { return heimdal_version; }
+
+// Heimdal 7.8 has neither gss_store_cred_into nor a ccache argument to
+// gss_store_cred; gss_krb5_copy_ccache copies the credential's tickets into a
+// krb5_ccache we resolve (and krb5_cc_copy_cache initializes it with the
+// credential's principal, replacing what it held).
+OM_uint32 gn_store_cred_into(OM_uint32 *minor, gss_cred_id_t cred,
+                             const char *ccache, const char **unsupported) {
+	krb5_context kctx = NULL;
+	krb5_ccache out = NULL;
+	krb5_error_code kret;
+	OM_uint32 major;
+	*unsupported = NULL;
+	*minor = 0;
+	kret = krb5_init_context(&kctx);
+	if (kret == 0) {
+		kret = krb5_cc_resolve(kctx, ccache, &out);
+	}
+	if (kret != 0) {
+		if (kctx != NULL) {
+			krb5_free_context(kctx);
+		}
+		*minor = (OM_uint32)kret;
+		return GSS_S_FAILURE;
+	}
+	major = gss_krb5_copy_ccache(minor, cred, out);
+	krb5_cc_close(kctx, out);
+	krb5_free_context(kctx);
+	return major;
+}
+
+OM_uint32 gn_impersonate(OM_uint32 *minor, gss_cred_id_t svc, gss_name_t user,
+                         OM_uint32 time_req, gss_OID_set mechs, int usage,
+                         gss_cred_id_t *cred, OM_uint32 *time_rec,
+                         const char **unsupported) {
+	(void)svc;
+	(void)user;
+	(void)time_req;
+	(void)mechs;
+	(void)usage;
+	(void)time_rec;
+	*cred = GSS_C_NO_CREDENTIAL;
+	*minor = 0;
+	*unsupported = "S4U2Self (Heimdal 7.8's GSS-API has no "
+	               "gss_acquire_cred_impersonate_name)";
+	return GSS_S_UNAVAILABLE;
+}
