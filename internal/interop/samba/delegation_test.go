@@ -33,11 +33,13 @@ const (
 	backSPN   = "HTTP/back.samdom.test"
 	otherSPN  = "HTTP/other.samdom.test"
 	rbcdSPN   = "HTTP/rbcd.samdom.test"
+	trustSPN  = "HTTP/trusted.samdom.test" // TRUSTED_FOR_DELEGATION: tickets say ok-as-delegate
 	sensitive = "dave"
 )
 
 type delegLab struct {
 	frontKT, frontCC string // front's SPN keys plus its account's own keys; its TGT
+	trustKT          string // HTTP/trusted's keys
 	backKT           string // HTTP/back, HTTP/other and HTTP/rbcd keys
 }
 
@@ -60,6 +62,8 @@ func needDelegLab(t *testing.T) (*sambadc.DC, gss.Provider, delegLab) {
 		d.Delegation(t, "add-service", front, backSPN)
 		d.Delegation(t, "for-any-protocol", front, "on")
 		d.Delegation(t, "add-principal", sambadc.ServiceAccount(rbcdSPN), front)
+		dlab.trustKT = d.AddService(t, trustSPN, true)
+		d.Delegation(t, "for-any-service", sambadc.ServiceAccount(trustSPN), "on")
 		d.AddUser(t, sensitive, password)
 		d.SetSensitive(t, sensitive)
 		// One keytab per side: the front's acceptor keys and its account
@@ -273,4 +277,65 @@ func TestInteropSambaResourceBasedDelegationRefused417(t *testing.T) {
 	t.Logf("RBCD S4U2Proxy to %s: seen %q, err %v", rbcdSPN, seen, err)
 	require.Error(t, err, "Samba granted RBCD: update docs/delegation.md and this test")
 	assert.ErrorIs(t, err, gss.KDCErrBadOption)
+}
+
+// TestInteropSambaDoubleHopForwardedTGT: unconstrained delegation on AD.
+// bob asks by policy (DelegateByPolicy): to HTTP/trusted, whose account is
+// TRUSTED_FOR_DELEGATION (Samba then marks its tickets ok-as-delegate), his
+// TGT is forwarded and the handler reaches HTTP/back as bob; to HTTP/front
+// (constrained delegation only) nothing is forwarded. dave, sensitive, has
+// a TGT that is not forwardable: nothing is forwarded even with
+// DelegateAlways.
+func TestInteropSambaDoubleHopForwardedTGT(t *testing.T) {
+	d, p, lab := needDelegLab(t)
+	back := backEnd(t, p, lab)
+	keys := filepath.Join(t.TempDir(), "front+trusted.keytab")
+	merge(t, keys, lab.trustKT, lab.frontKT)
+	front := &httpauth.Server{Config: negotiate.Config{Provider: p, Credential: acceptorCred(t, p, keys, gss.CredAcceptOnly)}}
+	fts := httptest.NewServer(front.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := httpauth.IdentityFrom(r.Context())
+		cred, err := id.DelegatedCredential()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+		c := &http.Client{Transport: &httpauth.Transport{Base: dialTo(back), Config: negotiate.Config{Provider: p, Credential: cred}}}
+		resp, err := c.Get("http://back.samdom.test/")
+		if err != nil {
+			http.Error(w, "back end: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		fmt.Fprintf(w, "front=%s back=%s", id.Principal, b)
+	})))
+	defer fts.Close()
+	get := func(host string, how httpauth.Delegation, cc string) (int, string) {
+		cfg := negotiate.Config{Provider: p}
+		if cc != "" {
+			cred, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly, gss.WithCCache(cc))
+			require.NoError(t, err)
+			defer cred.Release()
+			cfg.Credential = cred
+		}
+		c := &http.Client{Transport: &httpauth.Transport{Base: dialTo(fts.Listener.Addr().String()), Config: cfg, Delegate: how}}
+		resp, err := c.Get("http://" + host + "/")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	bob := d.Principal(user)
+	code, body := get("trusted.samdom.test", httpauth.DelegateByPolicy, "")
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, "front="+bob+" back="+bob, body)
+
+	code, body = get("front.samdom.test", httpauth.DelegateByPolicy, "")
+	assert.Equal(t, http.StatusForbidden, code, body)
+	assert.Contains(t, body, "delegated no credential")
+
+	daveCC := "FILE:" + filepath.Join(t.TempDir(), "dave.ccache")
+	d.Kinit(t, sensitive, password, daveCC)
+	code, body = get("trusted.samdom.test", httpauth.DelegateAlways, daveCC)
+	assert.Equal(t, http.StatusForbidden, code, "a sensitive user's TGT was forwarded: %s", body)
 }
