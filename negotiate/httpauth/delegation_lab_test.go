@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -188,4 +189,30 @@ func TestDelegationConcurrentDoubleHops(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestCLIHTTPGetDelegate: `gssnego http-get -delegate` through the double
+// hop (our front end → Apache as alice); it says what was forwarded.
+func TestCLIHTTPGetDelegate(t *testing.T) {
+	r, p := labRealm(t)
+	ap := apache.Start(t, r, apache.AllowedMechs("krb5"))
+	front := serve(t, &httpauth.Server{Config: negotiate.Config{Provider: p}}, frontEnd(p, ap.URL, nil))
+	port := front.Listener.Addr().(*net.TCPAddr).Port
+	okHost := strings.TrimPrefix(testrealm.ServiceOKAsDelegate, "HTTP/")
+	alice := r.Principal(r.User)
+
+	out, code := runCLI(t, r, "http-get", "-delegate", "-resolve", fmt.Sprintf("%s:%d:127.0.0.1", okHost, port), urlFor(front, okHost))
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "front="+alice+" back="+alice+" status=200")
+	assert.Contains(t, out, "delegation: asked with deleg-policy, credential forwarded: yes")
+
+	out, code = runCLI(t, r, "http-get", "-delegate", "-resolve", fmt.Sprintf("localhost:%d:127.0.0.1", port), urlFor(front, "localhost"))
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "403 Forbidden")
+	assert.Contains(t, out, "credential forwarded: no")
+
+	out, code = runCLI(t, r, "http-get", "-delegate-always", "-resolve", fmt.Sprintf("localhost:%d:127.0.0.1", port), urlFor(front, "localhost"))
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "delegation: asked with deleg, credential forwarded: yes")
+	t.Log(out)
 }
