@@ -78,6 +78,17 @@ func needDelegLab(t *testing.T) (*sambadc.DC, gss.Provider, delegLab) {
 	return d, p, dlab
 }
 
+// needS4U skips on Heimdal builds: Heimdal 7.8's GSS-API has no
+// gss_acquire_cred_impersonate_name, makes no S4U2Proxy evidence credential
+// in gss_accept_sec_context, and cannot hold a ccache and a keytab in one
+// credential (gssapi_unix reports gss.ErrUnavailable for each).
+func needS4U(t *testing.T, p gss.Provider) {
+	t.Helper()
+	if strings.HasPrefix(p.Name(), "Heimdal") {
+		t.Skipf("%s: no S4U in Heimdal 7.8's GSS-API (docs/delegation.md)", p.Name())
+	}
+}
+
 // merge appends the keys of srcs to dst with MIT's ktutil.
 func merge(t *testing.T, dst string, srcs ...string) {
 	t.Helper()
@@ -168,6 +179,7 @@ func hop(t *testing.T, p gss.Provider, lab delegLab, cred gss.Credential, spn st
 // on HTTP/back, which sees bob. Samba's KDC checks msDS-AllowedToDelegateTo.
 func TestInteropSambaDoubleHopConstrained(t *testing.T) {
 	d, p, lab := needDelegLab(t)
+	needS4U(t, p)
 	back := backEnd(t, p, lab)
 	frontName, err := p.ImportName(d.Principal(sambadc.ServiceAccount(frontSPN)), gss.NameKerberosPrincipal)
 	require.NoError(t, err)
@@ -220,6 +232,7 @@ func TestInteropSambaDoubleHopConstrained(t *testing.T) {
 // is refused; a sensitive user cannot be impersonated onwards.
 func TestInteropSambaProtocolTransition(t *testing.T) {
 	d, p, lab := needDelegLab(t)
+	needS4U(t, p)
 	svc, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly, gss.WithCCache(lab.frontCC))
 	require.NoError(t, err)
 	defer svc.Release()
@@ -262,6 +275,7 @@ func TestInteropSambaProtocolTransition(t *testing.T) {
 // and fails, to be revisited, the day a Samba grants it.)
 func TestInteropSambaResourceBasedDelegationRefused417(t *testing.T) {
 	d, p, lab := needDelegLab(t)
+	needS4U(t, p)
 	svc, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly, gss.WithCCache(lab.frontCC))
 	require.NoError(t, err)
 	defer svc.Release()
