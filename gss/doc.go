@@ -11,6 +11,12 @@
 // RegisterProvider (import github.com/gssnego/gssnego/platform to get the right
 // one for the build).
 //
+// Delegation (docs/delegation.md): FlagDeleg and FlagDelegPolicy ask an
+// initiator to forward the user's TGT; an accepted context that implements
+// Delegated hands the result over (DelegatedCredential); StoreCredential
+// writes a credential into a ccache; AcquireImpersonatedCredential is S4U2Self;
+// KDCError codes match what a KDC refused (errors.Is(err, KDCErrBadOption)).
+//
 // A minimal initiator:
 //
 //	p, err := gss.Default()

@@ -145,8 +145,13 @@ func (e *Error) Error() string {
 }
 
 // Is matches the sentinels: a routine-error sentinel matches any error with
-// that routine error; a supplementary sentinel matches an error with that bit.
+// that routine error; a supplementary sentinel matches an error with that bit;
+// a KDCError matches an error whose minor status carries that KDC code.
 func (e *Error) Is(target error) bool {
+	if k, ok := target.(KDCError); ok {
+		got, ok := KDCErrorOf(e)
+		return ok && got == k
+	}
 	t, ok := target.(*Error)
 	if !ok || !t.sentinel {
 		return false

@@ -49,6 +49,7 @@ type ctxResources struct {
 	cred   *Credential              // referenced until the context is freed
 	credH  C.gss_cred_id_t
 	sc     *C.gn_scratch // C memory for per-message outputs (mu held)
+	deleg  *Credential   // acceptor: delegated credential not yet taken
 }
 
 func (r *ctxResources) free() {
@@ -72,6 +73,10 @@ func (r *ctxResources) free() {
 	if r.sc != nil {
 		C.free(unsafe.Pointer(r.sc))
 		r.sc = nil
+	}
+	if r.deleg != nil {
+		r.deleg.Release()
+		r.deleg = nil
 	}
 }
 
@@ -232,7 +237,14 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 		major = C.gn_init_sec_context(&minor, r.credH, &r.h, r.target, cOID(c.reqMech), c.reqFlags,
 			c.lifetime, r.cb, p, n, &actual, &out, &flags, &rec)
 	} else {
-		major = C.gn_accept_sec_context(&minor, &r.h, r.credH, p, n, r.cb, &actual, &out, &flags, &rec)
+		var deleg C.gss_cred_id_t
+		major = C.gn_accept_sec_context(&minor, &r.h, r.credH, p, n, r.cb, &actual, &out, &flags, &rec, &deleg)
+		if deleg != nil {
+			if r.deleg != nil {
+				r.deleg.Release()
+			}
+			r.deleg = newCredential(deleg)
+		}
 	}
 	runtime.KeepAlive(c)
 	tok := takeOut(&out)

@@ -44,7 +44,16 @@
 //   - Contexts: the mechanism defaults to krb5; raw krb5, the library's own
 //     SPNEGO (1.3.6.1.5.5.2) and, on MIT, gss-ntlmssp's NTLM
 //     (1.3.6.1.4.1.311.2.2.10, registered in /etc/gss/mech.d) are tested.
-//     Delegated credentials received by an acceptor are released at once.
+//   - Delegation (delegation.go; docs/delegation.md): an established
+//     acceptor hands over what gss_accept_sec_context delegated
+//     (SecContext.DelegatedCredential, once; Close releases it otherwise),
+//     including MIT's S4U2Proxy evidence credential when the acceptor
+//     credential has initiate+accept usage and a TGT. Credential.StoreInto
+//     writes a credential into a ccache (MIT gss_store_cred_into; Heimdal
+//     gss_krb5_copy_ccache); klist and kvno use the result
+//     (TestDelegationStoreIntoCCacheMITTools). Provider.
+//     AcquireImpersonatedCredential is gss_acquire_cred_impersonate_name
+//     (S4U2Self) on MIT; Heimdal 7.8 has none (gss.ErrUnavailable).
 //   - Session-key enctype (SecContextInfo.SessionKeyEnctype) is the enctype
 //     of the key that protects per-message tokens: the RFC 4121 acceptor
 //     subkey when the acceptor sent one, else the initiator's subkey (or the
@@ -170,7 +179,10 @@
 //	go test -race -tags heimdal ./gssapi_unix/
 //
 // The leak check runs TestLeakLoop (1000 handshakes with MIC, wrap, an
-// error path, export/import and close) under valgrind and fails on any
+// error path, export/import and close; a delegated credential taken,
+// stored into a ccache, used for a second hop and released, one left to
+// Close; on MIT an S4U2Self credential used and a refused S4U2Proxy) under
+// valgrind and fails on any
 // definitely or indirectly lost block; LEAKCHECK_TOOL=asan uses
 // LeakSanitizer (CC=clang-14 go test -asan) instead:
 //

@@ -245,17 +245,18 @@ OM_uint32 gn_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx,
                                 gss_cred_id_t cred, const void *in,
                                 size_t inlen, gss_channel_bindings_t cb,
                                 gss_OID *mech, gn_out *out,
-                                OM_uint32 *ret_flags, OM_uint32 *time_rec) {
+                                OM_uint32 *ret_flags, OM_uint32 *time_rec,
+                                gss_cred_id_t *deleg) {
 	OM_uint32 major, tmp;
-	gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
 	gss_buffer_desc ib = in_buf(in, inlen);
 	out->buf.value = NULL;
 	out->buf.length = 0;
+	*deleg = GSS_C_NO_CREDENTIAL;
 	major = gss_accept_sec_context(minor, ctx, cred, &ib, cb, NULL, mech,
-	                               &out->buf, ret_flags, time_rec, &deleg);
-	// Delegated credentials are not exposed yet: release them at once.
-	if (deleg != GSS_C_NO_CREDENTIAL) {
-		gss_release_cred(&tmp, &deleg);
+	                               &out->buf, ret_flags, time_rec, deleg);
+	// A failed step owns nothing: never hand out a half-made credential.
+	if (GSS_ERROR(major) && *deleg != GSS_C_NO_CREDENTIAL) {
+		gss_release_cred(&tmp, deleg);
 	}
 	fill_out(out);
 	return major;

@@ -93,6 +93,17 @@ OM_uint32 gn_inquire_cred(OM_uint32 *minor, gss_cred_id_t cred,
                           OM_uint32 *lifetime, int *usage, gss_OID_set *mechs);
 OM_uint32 gn_release_cred(OM_uint32 *minor, gss_cred_id_t *cred);
 
+// Delegation. gn_store_cred_into writes cred's initiator tickets into the
+// named ccache (MIT: gss_store_cred_into; Heimdal: gss_krb5_copy_ccache);
+// unsupported says why not, when the library cannot. gn_impersonate is
+// gss_acquire_cred_impersonate_name (S4U2Self) where the library has it.
+OM_uint32 gn_store_cred_into(OM_uint32 *minor, gss_cred_id_t cred,
+                             const char *ccache, const char **unsupported);
+OM_uint32 gn_impersonate(OM_uint32 *minor, gss_cred_id_t svc, gss_name_t user,
+                         OM_uint32 time_req, gss_OID_set mechs, int usage,
+                         gss_cred_id_t *cred, OM_uint32 *time_rec,
+                         const char **unsupported);
+
 // Contexts.
 OM_uint32 gn_init_sec_context(OM_uint32 *minor, gss_cred_id_t cred,
                               gss_ctx_id_t *ctx, gss_name_t target,
@@ -104,7 +115,8 @@ OM_uint32 gn_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx,
                                 gss_cred_id_t cred, const void *in,
                                 size_t inlen, gss_channel_bindings_t cb,
                                 gss_OID *mech, gn_out *out,
-                                OM_uint32 *ret_flags, OM_uint32 *time_rec);
+                                OM_uint32 *ret_flags, OM_uint32 *time_rec,
+                                gss_cred_id_t *deleg);
 /* want_names for gn_inquire_context: which names to return. */
 #define GN_WANT_SRC 1
 #define GN_WANT_TARG 2

@@ -5,6 +5,7 @@
 // gss_krb5_import_cred does), which resolves the names into the new
 // credential and touches no process-wide state.
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <krb5.h>
@@ -151,3 +152,92 @@ OM_uint32 gn_session_enctype(OM_uint32 *minor, gss_ctx_id_t ctx,
 }
 
 const char *gn_library_version(void) { return heimdal_version; }
+
+// Heimdal 7.8 has neither gss_store_cred_into nor a ccache argument to
+// gss_store_cred. GSS_KRB5_COPY_CCACHE_X names the credential's own ccache
+// (a MEMORY one for a delegated credential); krb5_cc_copy_cache copies it
+// into the target, which it initializes with the credential's principal
+// (replacing what it held). This is what gss_krb5_copy_ccache does, but
+// that call makes two krb5_contexts per call and Heimdal 7.8's
+// krb5_init_context leaks 24 bytes each (leakcheck.sh -tags heimdal with
+// LEAKCHECK_TOOL=asan showed it); one context, made once and used under a
+// mutex, leaks nothing. (Ccache names are process-wide, so resolving the
+// library's MEMORY ccache from another context is sound.)
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+static krb5_context store_ctx;
+static krb5_error_code store_ctx_err;
+
+static void store_ctx_init(void) { store_ctx_err = krb5_init_context(&store_ctx); }
+
+OM_uint32 gn_store_cred_into(OM_uint32 *minor, gss_cred_id_t cred,
+                             const char *ccache, const char **unsupported) {
+	gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+	krb5_ccache from = NULL, to = NULL;
+	krb5_error_code kret;
+	OM_uint32 major, tmp;
+	char *name;
+	*unsupported = NULL;
+	*minor = 0;
+	major = gss_inquire_cred_by_oid(minor, cred, GSS_KRB5_COPY_CCACHE_X, &set);
+	if (GSS_ERROR(major)) {
+		return major;
+	}
+	if (set == GSS_C_NO_BUFFER_SET || set->count != 1) {
+		gss_release_buffer_set(&tmp, &set);
+		return GSS_S_NO_CRED;
+	}
+	name = malloc(set->elements[0].length + 1);
+	if (name == NULL) {
+		gss_release_buffer_set(&tmp, &set);
+		*minor = ENOMEM;
+		return GSS_S_FAILURE;
+	}
+	memcpy(name, set->elements[0].value, set->elements[0].length);
+	name[set->elements[0].length] = '\0';
+	gss_release_buffer_set(&tmp, &set);
+	pthread_once(&store_once, store_ctx_init);
+	if (store_ctx_err != 0) {
+		free(name);
+		*minor = (OM_uint32)store_ctx_err;
+		return GSS_S_FAILURE;
+	}
+	pthread_mutex_lock(&store_mu);
+	kret = krb5_cc_resolve(store_ctx, name, &from);
+	if (kret == 0) {
+		kret = krb5_cc_resolve(store_ctx, ccache, &to);
+	}
+	if (kret == 0) {
+		kret = krb5_cc_copy_cache(store_ctx, from, to);
+	}
+	if (from != NULL) {
+		krb5_cc_close(store_ctx, from);
+	}
+	if (to != NULL) {
+		krb5_cc_close(store_ctx, to);
+	}
+	pthread_mutex_unlock(&store_mu);
+	free(name);
+	if (kret != 0) {
+		*minor = (OM_uint32)kret;
+		return GSS_S_FAILURE;
+	}
+	return GSS_S_COMPLETE;
+}
+
+OM_uint32 gn_impersonate(OM_uint32 *minor, gss_cred_id_t svc, gss_name_t user,
+                         OM_uint32 time_req, gss_OID_set mechs, int usage,
+                         gss_cred_id_t *cred, OM_uint32 *time_rec,
+                         const char **unsupported) {
+	(void)svc;
+	(void)user;
+	(void)time_req;
+	(void)mechs;
+	(void)usage;
+	(void)time_rec;
+	*cred = GSS_C_NO_CREDENTIAL;
+	*minor = 0;
+	*unsupported = "S4U2Self (Heimdal 7.8's GSS-API has no "
+	               "gss_acquire_cred_impersonate_name)";
+	return GSS_S_UNAVAILABLE;
+}

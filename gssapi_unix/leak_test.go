@@ -15,7 +15,9 @@ import (
 
 // TestLeakLoop runs GSSNEGO_LEAKCHECK_N (default 1000) complete lifecycles —
 // names, credentials, a krb5 handshake, MIC and wrap both ways, an error
-// path, export/import, close — so that leakcheck.sh can run it under
+// path, export/import, close, a delegated credential taken, stored into a
+// ccache and used for a second hop, one left to Close, and (MIT) an S4U2Self
+// impersonated credential used and a refused S4U2Proxy — so that leakcheck.sh can run it under
 // valgrind or LeakSanitizer. It only runs with GSSNEGO_LEAKCHECK=1.
 func TestLeakLoop(t *testing.T) {
 	if os.Getenv("GSSNEGO_LEAKCHECK") != "1" {
@@ -29,8 +31,10 @@ func TestLeakLoop(t *testing.T) {
 	}
 	p := provider(t)
 	msg := make([]byte, 1024)
+	dir := t.TempDir()
 	for i := 0; i < n; i++ {
 		leakOnce(t, p, msg)
+		leakDelegation(t, p, dir)
 	}
 	if os.Getenv("GSSNEGO_LEAKCHECK_SELFTEST") == "1" {
 		leakForSelfTest(n)
@@ -81,4 +85,68 @@ func leakOnce(t *testing.T, p *Provider, msg []byte) {
 	require.NoError(t, cred.Release())
 	require.NoError(t, acred.Release())
 	require.NoError(t, target.Release())
+}
+
+func leakDelegation(t *testing.T, p *Provider, dir string) {
+	target, err := p.ImportName(realm.Principal(targetHTTP), gss.NameKerberosPrincipal)
+	require.NoError(t, err)
+	host, err := p.ImportName(realm.Principal("host/localhost"), gss.NameKerberosPrincipal)
+	require.NoError(t, err)
+	hop := func(cred gss.Credential, to gss.Name) error {
+		ini, err := p.InitSecContext(to, gss.WithFlags(allFlagsLocal|gss.FlagDeleg), gss.WithInitiatorCredential(cred))
+		require.NoError(t, err)
+		defer ini.Close()
+		acc, err := p.AcceptSecContext()
+		require.NoError(t, err)
+		defer acc.Close()
+		tok, err := ini.Continue(nil)
+		if err != nil {
+			return err
+		}
+		tok, err = acc.Continue(tok)
+		require.NoError(t, err)
+		_, err = ini.Continue(tok)
+		require.NoError(t, err)
+		return nil
+	}
+	// Taken, stored, used for a second hop, released.
+	ini, err := p.InitSecContext(target, gss.WithFlags(allFlagsLocal|gss.FlagDeleg))
+	require.NoError(t, err)
+	acc, err := p.AcceptSecContext()
+	require.NoError(t, err)
+	handshake(t, ini, acc)
+	deleg, err := gss.DelegatedCredential(acc)
+	require.NoError(t, err)
+	require.NotNil(t, deleg)
+	_, err = deleg.Inquire()
+	require.NoError(t, err)
+	require.NoError(t, gss.StoreCredential(deleg, "FILE:"+dir+"/deleg.ccache"))
+	require.NoError(t, hop(deleg, host))
+	require.NoError(t, ini.Close())
+	require.NoError(t, acc.Close())
+	require.NoError(t, deleg.Release())
+	// Not taken: Close releases it.
+	ini, err = p.InitSecContext(target, gss.WithFlags(allFlagsLocal|gss.FlagDeleg))
+	require.NoError(t, err)
+	acc, err = p.AcceptSecContext()
+	require.NoError(t, err)
+	handshake(t, ini, acc)
+	require.NoError(t, ini.Close())
+	require.NoError(t, acc.Close())
+	if implementation == "MIT" {
+		svc, err := p.AcquireCredential(target, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly,
+			gss.WithCCache("FILE:"+dir+"/svc.ccache"), gss.WithClientKeytab(realm.Keytab))
+		require.NoError(t, err)
+		user, err := p.ImportName(realm.Principal(realm.User), gss.NameKerberosPrincipal)
+		require.NoError(t, err)
+		alice, err := gss.AcquireImpersonatedCredential(p, svc, user, 0)
+		require.NoError(t, err)
+		require.NoError(t, hop(alice, target))
+		require.ErrorIs(t, hop(alice, host), gss.KDCErrBadOption)
+		require.NoError(t, alice.Release())
+		require.NoError(t, svc.Release())
+		require.NoError(t, user.Release())
+	}
+	require.NoError(t, target.Release())
+	require.NoError(t, host.Release())
 }

@@ -85,3 +85,28 @@ OM_uint32 gn_session_enctype(OM_uint32 *minor, gss_ctx_id_t ctx,
 }
 
 const char *gn_library_version(void) { return NULL; }
+
+OM_uint32 gn_store_cred_into(OM_uint32 *minor, gss_cred_id_t cred,
+                             const char *ccache, const char **unsupported) {
+	gss_key_value_element_desc el;
+	gss_key_value_set_desc store;
+	*unsupported = NULL;
+	el.key = "ccache";
+	el.value = ccache;
+	store.count = 1;
+	store.elements = &el;
+	// overwrite_cred: the caller named this cache for this credential;
+	// default_cred 0: never touch the process's default cache.
+	return gss_store_cred_into(minor, cred, GSS_C_INITIATE, GSS_C_NO_OID, 1, 0,
+	                           &store, NULL, NULL);
+}
+
+OM_uint32 gn_impersonate(OM_uint32 *minor, gss_cred_id_t svc, gss_name_t user,
+                         OM_uint32 time_req, gss_OID_set mechs, int usage,
+                         gss_cred_id_t *cred, OM_uint32 *time_rec,
+                         const char **unsupported) {
+	*unsupported = NULL;
+	return gss_acquire_cred_impersonate_name(minor, svc, user, time_req, mechs,
+	                                         (gss_cred_usage_t)usage, cred,
+	                                         NULL, time_rec);
+}

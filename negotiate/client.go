@@ -148,6 +148,7 @@ func (c *Client) startMech(listed gss.OID) (gss.SecContext, []byte, error) {
 		gss.WithMech(providerMech(listed)),
 		gss.WithFlags(c.cfg.Flags | gss.FlagMutual | gss.FlagInteg),
 	}
+	c.record.Delegation.Requested = c.cfg.Flags & (gss.FlagDeleg | gss.FlagDelegPolicy)
 	if c.cfg.Credential != nil {
 		opts = append(opts, gss.WithInitiatorCredential(c.cfg.Credential))
 	}
@@ -225,6 +226,9 @@ func (c *Client) startSelected() ([]byte, error) {
 	}
 	c.mech = ctx
 	c.mechDone = !ctx.ContinueNeeded()
+	if c.mechDone {
+		c.noteDelegation()
+	}
 	c.noteNTLM(out)
 	return (&Token{Kind: KindResp, NegState: NegStateAcceptIncomplete, ResponseToken: out}).Marshal()
 }

@@ -18,7 +18,9 @@ type Config struct {
 	Profile Profile
 	// Flags are the Client's requested context flags. Mutual authentication
 	// and integrity are always added: MS-SPNG §3.3.3 requires the first and
-	// the mechListMIC the second.
+	// the mechListMIC the second. For delegation add gss.FlagDelegPolicy
+	// (forward the TGT only to services the KDC marks ok-as-delegate) or
+	// gss.FlagDeleg (always); docs/delegation.md.
 	Flags gss.Flags
 	// Credential replaces the default credentials.
 	Credential gss.Credential

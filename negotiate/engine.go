@@ -58,6 +58,7 @@ type Record struct {
 	MICRule       string      // rule that made the MIC exchange due; "" = not due
 	MICSent       bool
 	MICReceived   bool // received and verified
+	Delegation    Delegation
 	Transcript    Transcript
 }
 
@@ -133,6 +134,7 @@ func (c *conversation) feed(in []byte) ([]byte, error) {
 		if err := c.checkInnerMech(); err != nil {
 			return nil, err
 		}
+		c.noteDelegation()
 	}
 	return out, nil
 }

@@ -40,6 +40,7 @@ type SecContext struct {
 	cksumLen    int    // RFC 4121 checksum length seen in MIC tokens, 0 if none yet
 	chosenPkg   string // the package Negotiate chose, once known
 	lazyCred    bool   // acceptor without credential: the first token picks the package
+	delegTaken  bool   // DelegatedCredential handed the client's credential over
 }
 
 var _ gss.SecContext = (*SecContext)(nil)

@@ -39,6 +39,14 @@
 // SSPI has no keytab, ccache or context export: asking for them is
 // gss.ErrUnavailable.
 //
+// Delegation (delegation_windows.go, docs/delegation.md): gss.FlagDeleg and
+// gss.FlagDelegPolicy both become ISC_REQ_DELEGATE, which Windows honours
+// only for services trusted for delegation. An acceptor's
+// DelegatedCredential impersonates the context and acquires an outbound
+// handle for the client's logon session (not verifiable under Wine).
+// Storing into a ccache and S4U (LsaLogonUser with KERB_S4U_LOGON) are not
+// implemented: gss.ErrUnavailable.
+//
 // An acceptor started without a credential accepts any mechanism, as a GSS
 // acceptor does: its first token picks the package (NTLMSSP → NTLM, framed
 // SPNEGO → Negotiate, else Kerberos). That is what the Go SPNEGO engine

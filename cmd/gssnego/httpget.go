@@ -50,6 +50,8 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	preempt := fs.Bool("preemptive", false, "send the first token with the first request")
 	noOpt := fs.Bool("no-optimistic", false, "no optimistic mechanism token (one more leg; mechListMICs required under the windows profile)")
 	cbt := fs.Bool("channel-bindings", false, "bind to the TLS server certificate (RFC 5929 tls-server-end-point)")
+	deleg := fs.Bool("delegate", false, "delegate the TGT if the KDC marks the service ok-as-delegate (GSS_C_DELEG_POLICY_FLAG)")
+	delegAlways := fs.Bool("delegate-always", false, "delegate the TGT to any service (GSS_C_DELEG_FLAG, as curl --delegation always)")
 	resolve := fs.String("resolve", "", "connect to `host:port:addr` instead of resolving host, as curl --resolve")
 	asJSON := fs.Bool("json", false, "print the transcript as JSON")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall timeout")
@@ -97,6 +99,7 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		Preemptive:         *preempt,
 		AllowMissingMutual: *noMutual,
 		ChannelBindings:    *cbt,
+		Delegate:           delegation(*deleg, *delegAlways),
 		OnResult:           func(_ *http.Request, r *httpauth.Result) { res = r },
 		Proxy:              http.ProxyFromEnvironment,
 	}
@@ -165,6 +168,7 @@ func printHTTPResult(w io.Writer, res *httpauth.Result, asJSON bool) {
 	if res.Err != nil {
 		fmt.Fprintf(w, "error: %v\n", res.Err)
 	}
+	printDelegation(w, res.Record)
 	if res.Transcript != nil {
 		printTranscript(w, res.Transcript)
 	}

@@ -28,6 +28,12 @@ var demoLines = []string{
 	"== 6. HTTP Negotiate",
 	"verdict: ok (mechListMIC: initiator sent+verified by acceptor, acceptor sent+verified by initiator)",
 	"HTTP 200 OK, 3 legs, mutual: true",
+	"== 7. double hop",
+	"client: asked with deleg-policy, TGT forwarded: true",
+	"HTTP 200 OK: front end saw alice@GSSNEGO.TEST; back end saw alice@GSSNEGO.TEST",
+	"== 8. double hop",
+	"client: asked with deleg-policy, TGT forwarded: false",
+	"HTTP 403 Forbidden: httpauth: the client delegated no credential",
 	"== done: servers stopped, KDC stopped, realm directory removed",
 }
 

@@ -12,7 +12,10 @@
 //  3. scenario 2 through a man in the middle that strips the acceptor's
 //     mechListMIC: the client refuses the context;
 //  4. (with -gssnego) scenario 2 with the CLI's client and server;
-//  5. and 6. scenarios 1 and 2 over HTTP Negotiate (negotiate/httpauth).
+//  5. and 6. scenarios 1 and 2 over HTTP Negotiate (negotiate/httpauth);
+//  7. and 8. the double hop: a front end reaches a back end as the user with the
+//     credential the user delegated (by policy: only to the service the KDC
+//     marks ok-as-delegate).
 //
 // The output's "verdict:" lines are stable (TestDemo checks them).
 //
@@ -111,6 +114,9 @@ func run(w io.Writer, gssnego string) error {
 	}
 	if err := demoHTTP(w, p); err != nil {
 		return fmt.Errorf("HTTP Negotiate: %w", err)
+	}
+	if err := demoDoubleHop(w, p); err != nil {
+		return fmt.Errorf("double hop: %w", err)
 	}
 	fmt.Fprintln(w, "\n== done: servers stopped, KDC stopped, realm directory removed")
 	return nil

@@ -457,8 +457,7 @@ Net(None, lp).export_keytab(keytab=keytab, principal=spn)
 // AES keys. The account's sAMAccountName is "svc-" plus a hash of spn.
 func (d *DC) AddService(tb testing.TB, spn string, aesOnly bool) (keytab string) {
 	tb.Helper()
-	sum := sha256.Sum256([]byte(spn))
-	account := "svc-" + hex.EncodeToString(sum[:6])
+	account := ServiceAccount(spn)
 	keytab = filepath.Join(d.Dir, "keytabs", strings.NewReplacer("/", "_", "@", "_").Replace(spn)+".keytab")
 	etypes := "0"
 	if aesOnly {
@@ -470,6 +469,12 @@ func (d *DC) AddService(tb testing.TB, spn string, aesOnly bool) (keytab string)
 		tb.Fatal(err)
 	}
 	return keytab
+}
+
+// ServiceAccount is the sAMAccountName AddService gives spn's account.
+func ServiceAccount(spn string) string {
+	sum := sha256.Sum256([]byte(spn))
+	return "svc-" + hex.EncodeToString(sum[:6])
 }
 
 func randomPassword() string {

@@ -40,6 +40,11 @@ var etypeHost = map[gss.Enctype]string{
 const (
 	ServiceHTTP = "HTTP/localhost"
 	ServiceHost = "host/localhost"
+	// ServiceOKAsDelegate is marked ok-as-delegate (a client asking for
+	// delegation by policy, gss.FlagDelegPolicy, forwards its TGT to it and
+	// to no other service here). Its host resolves nowhere: name it as a
+	// principal or "HTTP@okdeleg.gssnego.test".
+	ServiceOKAsDelegate = "HTTP/okdeleg.gssnego.test"
 )
 
 // Realm is a running throwaway realm.
@@ -200,6 +205,8 @@ func (r *Realm) provision() error {
 	for _, e := range LabEtypes {
 		script.WriteString(serviceScript(r.EtypeService(e), r.Keytab, e))
 	}
+	fmt.Fprintf(&script, "addprinc -randkey +ok_as_delegate %s\nktadd -k %s -norandkey %s\n",
+		ServiceOKAsDelegate, r.Keytab, ServiceOKAsDelegate)
 	_, err := r.run(script.String(), r.tools["kadmin.local"], "-r", r.Name)
 	return err
 }
@@ -326,6 +333,13 @@ func (r *Realm) AddService(tb testing.TB, principal string, etypes ...gss.Enctyp
 		etypes = []gss.Enctype{gss.EnctypeAES256SHA1, gss.EnctypeAES128SHA1}
 	}
 	r.kadmin(tb, serviceScript(principal, r.Keytab, etypes...))
+}
+
+// Kadmin runs a kadmin.local script (one command a line) against the
+// realm's database, e.g. "modprinc +ok_to_auth_as_delegate HTTP/localhost".
+func (r *Realm) Kadmin(tb testing.TB, script string) {
+	tb.Helper()
+	r.kadmin(tb, script)
 }
 
 func (r *Realm) kadmin(tb testing.TB, script string) {

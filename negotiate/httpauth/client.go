@@ -93,6 +93,10 @@ type Transport struct {
 	ChannelBindings bool
 	// Affinity selects how legs stay on one connection; see Affinity.
 	Affinity Affinity
+	// Delegate asks the mechanism to delegate the user's credential to the
+	// server (added to Config.Flags; contexts from NewContext bring their
+	// own flags). DelegateByPolicy when delegation is wanted; see Delegation.
+	Delegate Delegation
 	// MaxLegs bounds the token round trips; 0 means DefaultMaxLegs.
 	MaxLegs int
 	// OnResult, when set, is called once per exchange with its Result,
@@ -398,6 +402,7 @@ func (x *exchange) start(cs *tls.ConnectionState) error {
 	if cb != nil {
 		cfg.ChannelBindings = cb
 	}
+	cfg.Flags |= x.t.Delegate.flags()
 	if x.t.Native {
 		x.ctx, err = negotiate.NewNativeClient(target, cfg)
 	} else {

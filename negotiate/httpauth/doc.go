@@ -65,6 +65,27 @@
 // must not remove it. Slow or silent clients are the http.Server's business:
 // set its ReadHeaderTimeout and IdleTimeout (and keep its MaxHeaderBytes).
 //
+// # Delegation and the double hop
+//
+// A front end that must reach a back end as the user needs the user's
+// credential. Transport.Delegate asks for it: DelegateByPolicy forwards the
+// TGT only to services the KDC marks ok-as-delegate (the choice to make
+// when delegation is wanted), DelegateAlways to any service; the default is
+// none. On the server, Identity.DelegatedCredential returns the credential
+// that came with the request (ErrNoDelegation, saying why it may be
+// missing, when none did); use it as the Credential of a Transport (or of
+// any negotiate.Config) to reach the back end as the user. It is released
+// when the handler returns; TakeDelegatedCredential keeps it for the
+// caller, who must Release it. An identity reused under ConnectionAuth
+// carries none. The Result's Record.Delegation says what the client asked
+// for and whether its mechanism forwarded a credential. With MIT, an
+// acceptor credential of usage initiate+accept holding the service's TGT
+// also yields a constrained-delegation (S4U2Proxy) credential when the user
+// delegated nothing; the KDC then decides which back ends it may reach.
+// docs/delegation.md has the configuration on MIT, Samba and Windows AD and
+// the tests that run each kind against real KDCs
+// (TestInteropDoubleHopMITApacheAndOurServer, internal/interop/samba).
+//
 // # Peers (tests in this package, Debian 12)
 //
 //   - curl 7.88 --negotiate (MIT): sends the optimistic token on the first

@@ -34,6 +34,8 @@ type Identity struct {
 	// Reused says the connection authenticated on an earlier request and no
 	// new token was sent (Server.ConnectionAuth).
 	Reused bool
+
+	deleg *delegated // the request's delegated credential (delegation.go)
 }
 
 type identityKey struct{}
@@ -164,6 +166,7 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 	s.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := s.authenticate(w, r); id != nil {
+			defer id.releaseDelegation()
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 		}
 	})
@@ -238,6 +241,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 	id := identityOf(ctx)
 	ctx.Close()
 	if id.Principal == "" {
+		id.releaseDelegation()
 		s.logf(r, errNoInitiator)
 		challenge(w, rejectToken, http.StatusUnauthorized, "negotiate: authentication failed")
 		return nil
@@ -281,12 +285,14 @@ func (ci *connInfo) identity(enabled bool) *Identity {
 	}
 	id := *ci.id
 	id.Reused = true
+	id.deleg = nil // delegated credentials last one request
 	return &id
 }
 
 // identityOf snapshots an established context.
 func identityOf(ctx gss.SecContext) *Identity {
 	id := &Identity{}
+	id.takeDelegation(ctx)
 	if info, err := ctx.Inquire(); err == nil {
 		id.Info = info
 		id.Principal = info.InitiatorName
