@@ -83,10 +83,13 @@ func TestNegotiate(t *testing.T) {
 
 	maxTok, maxSig, block, trailer, err := client.Sizes()
 	require.NoError(t, err)
+	// The acceptor's subkey is aes256-cts-hmac-sha1-96 (LAB.md): 16-byte
+	// MIC header + 12-byte checksum; wrap adds header, confounder,
+	// encrypted header copy and checksum.
 	assert.EqualValues(t, 48256, maxTok)
-	assert.NotZero(t, maxSig)
+	assert.EqualValues(t, 28, maxSig)
 	assert.EqualValues(t, 1, block)
-	assert.NotZero(t, trailer)
+	assert.EqualValues(t, 60, trailer)
 	t.Logf("Sizes: maxToken %d, maxSignature %d, blockSize %d, securityTrailer %d", maxTok, maxSig, block, trailer)
 
 	msg := []byte("Hello from the client")

@@ -32,7 +32,7 @@ func build(t *testing.T, goos string) string {
 	if goos == "windows" {
 		exe += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-o", exe, ".")
+	cmd := exec.Command("go", "build", "-tags", buildTags, "-o", exe, ".")
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64")
 	if goos == "windows" {
 		cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
