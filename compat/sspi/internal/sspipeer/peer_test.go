@@ -168,4 +168,3 @@ func TestInteropWine(t *testing.T) {
 		pair(t, windows, true, windows, true)
 	})
 }
-
