@@ -70,8 +70,7 @@ func newAuthenticator(cfg msdsn.Config) (integratedauth.IntegratedAuthenticator,
 	return a, nil
 }
 
-// provider is the platform's GSS provider (a variable so that tests can
-// count what is released).
+// provider is the platform's GSS provider.
 var provider = platform.Provider
 
 // start imports the SPN, acquires the credentials the connection string

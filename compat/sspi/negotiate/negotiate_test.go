@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/gssnego/gssnego/compat/sspi"
 	"github.com/gssnego/gssnego/compat/sspi/negotiate"
+	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/platform"
 )
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
@@ -56,6 +59,7 @@ func newPair(t *testing.T, flags uint32) (*negotiate.ClientContext, *negotiate.S
 	cred, err := negotiate.AcquireCurrentUserCredentials()
 	require.NoError(t, err)
 	t.Cleanup(func() { cred.Release() })
+	require.True(t, cred.Expiry().After(time.Now()), "the TGT's end time, got %v", cred.Expiry())
 	serverCred, err := negotiate.AcquireServerCredentials("")
 	require.NoError(t, err)
 	t.Cleanup(func() { serverCred.Release() })
@@ -323,4 +327,50 @@ func expiredCCache(t *testing.T, r *testrealm.Realm) string {
 		require.True(t, time.Now().Before(deadline), "the 5 s ticket in %s never expired", ccache)
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// TestNTLMFallback: the SPN has no Kerberos key, so Negotiate drops
+// Kerberos and NTLM (gss-ntlmssp, MIT only) authenticates, with signatures
+// and encryption both ways, as Windows' Negotiate package does.
+func TestNTLMFallback(t *testing.T) {
+	r := testrealm.Shared(t)
+	info, err := negotiate.GetPackageInfo()
+	require.NoError(t, err)
+	if strings.Contains(info.Comment, "Heimdal") {
+		t.Skipf("%s links its own NTLM mechanism, not gss-ntlmssp", info.Comment)
+	}
+	if p, err := platform.Provider(); err == nil {
+		if have, err := p.IndicateMechs(); err != nil || !slices.Contains(have, gss.MechNTLMSSP) {
+			lab.Unavailable(t, "gss-ntlmssp is not installed (%v)", err)
+		}
+	}
+	users := filepath.Join(t.TempDir(), "ntlm.users")
+	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
+	t.Setenv("NTLM_USER_FILE", users)
+	cred, err := negotiate.AcquireCurrentUserCredentials()
+	require.NoError(t, err)
+	defer cred.Release()
+	serverCred, err := negotiate.AcquireServerCredentials("")
+	require.NoError(t, err)
+	defer serverCred.Release()
+	client, tok, err := negotiate.NewClientContext(cred, "HTTP/nokerberos.gssnego.test")
+	require.NoError(t, err)
+	defer client.Release()
+	server := handshake(t, cred, serverCred, client, tok)
+	name, err := server.GetUsername()
+	require.NoError(t, err)
+	assert.Equal(t, `GSSNEGO\`+r.User, name, "NTLM names the client DOMAIN\\user")
+	_, maxSig, _, _, err := client.Sizes()
+	require.NoError(t, err)
+	assert.EqualValues(t, 16, maxSig, "NTLM signatures are 16 bytes")
+	msg := []byte("over NTLM")
+	sig, err := server.MakeSignature(msg, 0, 0)
+	require.NoError(t, err)
+	_, err = client.VerifySignature(msg, sig, 0)
+	require.NoError(t, err)
+	sealed, err := client.EncryptMessage(msg, 0, 0)
+	require.NoError(t, err)
+	_, plain, err := server.DecryptMessage(sealed, 0)
+	require.NoError(t, err)
+	assert.Equal(t, msg, plain)
 }
