@@ -51,6 +51,11 @@
 //   - gssnego-mechs: the mechanisms to offer, a comma-separated list of
 //     ms-krb5, krb5 and ntlm ("krb5" alone turns NTLM fallback off).
 //
+// go-mssqldb ends the login at the server's LOGINACK without asking the
+// authenticator whether it finished, so a server that never sends its
+// final token (the Kerberos AP-REP that proves it) is not refused by the
+// driver: mutual authentication is not enforced there (docs/compat.md).
+//
 // Every failure is an *Error naming the step (InitialBytes, NextBytes,
 // acquire credentials, …) and the SPN, wrapping the cause from package
 // negotiate or gss, so errors.Is(err, gss.ErrNoCred) and

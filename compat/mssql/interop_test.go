@@ -185,14 +185,7 @@ func otherUser(t *testing.T, r *testrealm.Realm) string {
 // other handshake's.
 func tlsPair(t *testing.T) (client, server tls.ConnectionState) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: sqlHost}, DNSNames: []string{sqlHost},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
+	key, der := certificate(t)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
 	roots := x509.NewCertPool()
@@ -210,6 +203,20 @@ func tlsPair(t *testing.T) (client, server tls.ConnectionState) {
 	require.NoError(t, cli.Handshake())
 	require.NoError(t, <-done)
 	return cli.ConnectionState(), srv.ConnectionState()
+}
+
+// certificate makes a self-signed certificate for sqlHost.
+func certificate(t *testing.T) (*ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: sqlHost}, DNSNames: []string{sqlHost, "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	return key, der
 }
 
 // serverBindings is what an acceptor that knows the TLS session expects:
