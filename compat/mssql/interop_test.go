@@ -278,15 +278,7 @@ func TestInteropMITLoginChannelBindings(t *testing.T) {
 // logs alice in, bound to the TLS session like Kerberos.
 func TestInteropMITLoginNTLMFallback(t *testing.T) {
 	r, p := realm(t)
-	if strings.HasPrefix(p.Name(), "Heimdal") {
-		t.Skipf("%s links its own NTLM mechanism, not gss-ntlmssp", p.Name())
-	}
-	if have, err := p.IndicateMechs(); err != nil || !containsOID(have, gss.MechNTLMSSP) {
-		lab.Unavailable(t, "gss-ntlmssp is not installed (%v)", err)
-	}
-	users := filepath.Join(t.TempDir(), "ntlm.users")
-	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
-	t.Setenv("NTLM_USER_FILE", users)
+	needNTLM(t, r, p)
 	cliState, srvState := tlsPair(t)
 	_, otherState := tlsPair(t)
 	cbt, err := integratedauth.GenerateCBTFromTLSConnState(cliState)
@@ -316,6 +308,22 @@ func TestInteropMITLoginNTLMFallback(t *testing.T) {
 		requireStep(t, err, mssqlgss.StepInitialBytes, 0)
 		assert.ErrorIs(t, err, negotiate.ErrNoCommonMech)
 	})
+}
+
+// needNTLM skips on Heimdal (its own NTLM, not gss-ntlmssp), ends the test
+// through the lab policy without gss-ntlmssp, and points gss-ntlmssp at a
+// user file holding alice for both sides.
+func needNTLM(t *testing.T, r *testrealm.Realm, p gss.Provider) {
+	t.Helper()
+	if strings.HasPrefix(p.Name(), "Heimdal") {
+		t.Skipf("%s links its own NTLM mechanism, not gss-ntlmssp", p.Name())
+	}
+	if have, err := p.IndicateMechs(); err != nil || !containsOID(have, gss.MechNTLMSSP) {
+		lab.Unavailable(t, "gss-ntlmssp is not installed (%v)", err)
+	}
+	users := filepath.Join(t.TempDir(), "ntlm.users")
+	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
+	t.Setenv("NTLM_USER_FILE", users)
 }
 
 func containsOID(list []gss.OID, o gss.OID) bool {
