@@ -50,5 +50,7 @@ GOOS=windows GOARCH=amd64 go test -count=1 -exec "$cache/wine-exec" "$@" ${WINE_
 # against the Linux build, both ways; Wine's known limits end in named skips.
 if [ -z "${WINE_PKGS:-}" ] && [ $# -eq 0 ]; then
   GSSNEGO_WINE_INTEROP=1 go test -count=1 -v -run '^TestInteropWine' ./examples/sspisample/
+  # compat/sspi (its own module): its Windows build under Wine against its Linux build.
+  (cd compat/sspi && GSSNEGO_WINE_INTEROP=1 go test -count=1 -v -run '^TestInteropWine' ./internal/sspipeer/)
 fi
 echo "wine.sh: total $(elapsed "$t0") s"

@@ -1,0 +1,17 @@
+module github.com/gssnego/gssnego/compat/sspi
+
+go 1.24.0
+
+replace github.com/gssnego/gssnego => ../..
+
+require (
+	github.com/alexbrainman/sspi v0.0.0-20250919150558-7d374ff0d59e
+	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/crypto v0.45.0 // indirect
+	golang.org/x/sys v0.38.0 // indirect
+)
