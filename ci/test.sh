@@ -38,6 +38,10 @@ submodules=$(find . -name go.mod -not -path ./go.mod -not -path '*/testdata/*' -
 for m in $submodules; do
   step "module $m: vet (linux, windows), tests with -race"
   (cd "$m" && go vet ./... && GOOS=windows go vet ./... && go test -race -count=1 ./...)
+  case "$m" in ./compat/*) # the adapters over Heimdal too
+    step "module $m: tests with -race, Heimdal build"
+    (cd "$m" && go test -race -count=1 -tags heimdal ./...) ;;
+  esac
 done
 
 step "tests, Heimdal build, -race"

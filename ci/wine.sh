@@ -52,5 +52,8 @@ if [ -z "${WINE_PKGS:-}" ] && [ $# -eq 0 ]; then
   GSSNEGO_WINE_INTEROP=1 go test -count=1 -v -run '^TestInteropWine' ./examples/sspisample/
   # compat/sspi (its own module): its Windows build under Wine against its Linux build.
   (cd compat/sspi && GSSNEGO_WINE_INTEROP=1 go test -count=1 -v -run '^TestInteropWine' ./internal/sspipeer/)
+  # compat/ssh: the Windows build's Client (SSPI Kerberos) against real sshd.
+  (cd compat/ssh && GOOS=windows GOARCH=amd64 go test -count=1 -exec "$cache/wine-exec" .)
+  (cd compat/ssh && GSSNEGO_WINE_INTEROP=1 go test -count=1 -run '^TestInteropWine' .)
 fi
 echo "wine.sh: total $(elapsed "$t0") s"
