@@ -153,8 +153,8 @@ func (e *Error) Is(target error) bool {
 		return ok && got == k
 	}
 	t, ok := target.(*Error)
-	if !ok || !t.sentinel {
-		return false
+	if !ok || t == nil || !t.sentinel {
+		return false // a typed nil target (errors.Is(err, (*gss.Error)(nil))) matches nothing
 	}
 	if r := t.Major.Routine(); r != 0 {
 		return e.Major.Routine() == r

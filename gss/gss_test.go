@@ -79,3 +79,13 @@ func TestDefaultWithoutProvider(t *testing.T) {
 	_, err := Default()
 	assert.ErrorIs(t, err, ErrNoProvider)
 }
+
+// TestErrorIsNilTarget: errors.Is with a typed nil *Error as the target is
+// false, not a nil dereference (compat/ssh tripped on it).
+func TestErrorIsNilTarget(t *testing.T) {
+	var target *Error
+	err := &Error{Op: "gss_init_sec_context", Major: StatusFailure}
+	if errors.Is(err, target) {
+		t.Fatal("a nil target matched")
+	}
+}
