@@ -118,7 +118,7 @@ func Launch(krb5Conf, keytab string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "gssnego-pg-")
+	dir, err := lab.WorldTempDir("gssnego-pg-")
 	if err != nil {
 		return nil, err
 	}

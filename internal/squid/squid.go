@@ -53,7 +53,7 @@ func Start(tb testing.TB, realm *testrealm.Realm) *Proxy {
 	}
 	uid, _ := strconv.Atoi(pu.Uid)
 	gid, _ := strconv.Atoi(pu.Gid)
-	dir, err := os.MkdirTemp("", "gssnego-squid")
+	dir, err := lab.WorldTempDir("gssnego-squid")
 	if err != nil {
 		tb.Fatal(err)
 	}
