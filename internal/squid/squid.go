@@ -87,7 +87,7 @@ func Start(tb testing.TB, realm *testrealm.Realm) *Proxy {
 
 	cmd := exec.Command(bin, "-N", "-f", conf)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), realm.Env()...), "KRB5RCACHEDIR="+filepath.Join(dir, "rcache"), "KRB5_CONFIG="+krb5conf)
+	cmd.Env = lab.PeerEnv(append(append(os.Environ(), realm.Env()...), "KRB5RCACHEDIR="+filepath.Join(dir, "rcache"), "KRB5_CONFIG="+krb5conf))
 	out, err := os.Create(filepath.Join(dir, "squid.out"))
 	must(tb, err)
 	cmd.Stdout, cmd.Stderr = out, out
