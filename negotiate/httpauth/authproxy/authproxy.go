@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 )
 
@@ -66,6 +67,18 @@ type Proxy struct {
 	AccessLog io.Writer
 	// Now stamps the access log; nil means time.Now.
 	Now func() time.Time
+	// Delegate forwards each request to the backend authenticated as the
+	// client, with HTTP Negotiate and the credential the client delegated
+	// (the double hop): a backend that speaks Negotiate itself (IIS, Apache
+	// mod_auth_gssapi, another gssnego server) sees the user, not the
+	// proxy. The client must delegate (httpauth.Transport.Delegate, a
+	// browser's delegation allow-list); a request without a delegated
+	// credential gets 403 and does not reach the backend. Needs
+	// Auth.Config.Provider.
+	Delegate bool
+	// BackendSPN is the backend's service name when delegating; empty
+	// means "HTTP@<backend host>".
+	BackendSPN string
 
 	logMu sync.Mutex
 }
@@ -85,6 +98,9 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			return nil, fmt.Errorf("authproxy: Allow entry %q names no principal or realm", a)
 		}
 	}
+	if p.Delegate && p.Auth.Config.Provider == nil {
+		return nil, errors.New("authproxy: Delegate needs Auth.Config.Provider to reach the backend as the client")
+	}
 	header := http.CanonicalHeaderKey(p.PrincipalHeader)
 	if header == "" {
 		header = DefaultPrincipalHeader
@@ -99,7 +115,7 @@ func (p *Proxy) Handler() (http.Handler, error) {
 				pr.Out.Header.Set(header, id.Principal)
 			}
 		},
-		Transport:      p.Transport,
+		Transport:      p.backendTransport(),
 		ModifyResponse: dropNegotiateChallenges,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			entryOf(r).err = err
@@ -112,6 +128,13 @@ func (p *Proxy) Handler() (http.Handler, error) {
 		if !p.allowed(id.Principal) {
 			http.Error(w, "authproxy: "+id.Principal+" is not allowed here", http.StatusForbidden)
 			return
+		}
+		if p.Delegate {
+			if _, err := id.DelegatedCredential(); err != nil {
+				entryOf(r).err = err
+				http.Error(w, "authproxy: this service reaches its backend as you, and your client delegated no credential", http.StatusForbidden)
+				return
+			}
 		}
 		rp.ServeHTTP(w, r)
 	}))
@@ -127,6 +150,37 @@ func (p *Proxy) Handler() (http.Handler, error) {
 		}
 	}), nil
 }
+
+// backendTransport carries requests to the backend: Transport as it is, or
+// with Delegate an HTTP Negotiate client per request holding the
+// request's delegated credential (released by the middleware when the
+// handler returns).
+func (p *Proxy) backendTransport() http.RoundTripper {
+	if !p.Delegate {
+		return p.Transport
+	}
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		cred, err := httpauth.IdentityFrom(r.Context()).DelegatedCredential()
+		if err != nil {
+			return nil, err
+		}
+		asUser := &httpauth.Transport{
+			Base:   p.Transport,
+			Config: negotiate.Config{Provider: p.Auth.Config.Provider, Credential: cred},
+			SPN:    p.BackendSPN,
+			// The body goes out once (ReverseProxy's request has no
+			// GetBody): the token rides on the first request, and the
+			// backend must require authentication (it does: it takes
+			// Negotiate from us).
+			Preemptive: true,
+		}
+		return asUser.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func (p *Proxy) now() time.Time {
 	if p.Now != nil {
