@@ -46,10 +46,10 @@ type Conn struct {
 	rmu     sync.Mutex // one reader at a time
 	pending []byte
 	rerr    error
-	roff    int64 // stream bytes consumed
+	roff    int64        // stream bytes consumed
 	rbufs   atomic.Int64 // SASL buffers read
 
-	wmu   sync.Mutex // buffers leave in sequence-number order
+	wmu   sync.Mutex   // buffers leave in sequence-number order
 	wbufs atomic.Int64 // SASL buffers written
 }
 
