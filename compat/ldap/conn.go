@@ -286,3 +286,10 @@ func (c *Conn) Close() error {
 
 // buffers counts the SASL buffers read and written (for tests).
 func (c *Conn) buffers() (in, out int64) { return c.rbufs.Load(), c.wbufs.Load() }
+
+// readErr is the error that ended reading, if any (for tests).
+func (c *Conn) readErr() error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return c.rerr
+}

@@ -44,7 +44,7 @@ func (e *BindError) Error() string {
 	}
 	msg += ": " + e.Err.Error()
 	switch {
-	case errors.Is(e.Err, gss.ErrNoCred), errors.Is(e.Err, gss.ErrCredentialsExpired):
+	case errors.Is(e.Err, gss.ErrNoCred), ticketExpired(e.Err):
 		msg += " (get a ticket with kinit, or pass WithCredential)"
 	case errors.Is(e.Err, gss.ErrBadName):
 		msg += " (is the SPN ldap/HOST registered in the KDC?)"
@@ -53,6 +53,27 @@ func (e *BindError) Error() string {
 }
 
 func (e *BindError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrTicketExpired) true for an expired ticket.
+func (e *BindError) Is(target error) bool { return target == ErrTicketExpired && ticketExpired(e.Err) }
+
+// ErrTicketExpired is matched (errors.Is) by a *BindError caused by an
+// expired ticket: gss.ErrCredentialsExpired, or what MIT and Heimdal
+// actually return when the KDC refuses an expired TGT — GSS_S_FAILURE with
+// the krb5 minor code KRB5KRB_AP_ERR_TKT_EXPIRED.
+var ErrTicketExpired = errors.New("ldapgss: Kerberos ticket expired")
+
+// krb5TktExpired is KRB5KRB_AP_ERR_TKT_EXPIRED, the same com_err code in
+// MIT and Heimdal.
+const krb5TktExpired = 0x96c73a20
+
+func ticketExpired(err error) bool {
+	if errors.Is(err, gss.ErrCredentialsExpired) {
+		return true
+	}
+	var ge *gss.Error
+	return errors.As(err, &ge) && ge.Minor == krb5TktExpired && (ge.Mech == "" || ge.Mech.IsKerberos())
+}
 
 // ErrNoCommonLayer means the server's offered security layers and the ones
 // this client may use (WithSecurityLayer, WithConn) have nothing in common.
