@@ -268,7 +268,7 @@ func (d *DC) startSamba() error {
 		"/bin/sh", "-c", startScript, "sambadc-start", d.Dir,
 		d.tools["samba"], "-s", d.SmbConf, "-F", "--no-process-group", "-M", "single")
 	d.cmd.Dir = d.Dir
-	d.cmd.Env = append(os.Environ(), d.Env()...)
+	d.cmd.Env = append(sambaEnviron(), d.Env()...)
 	d.cmd.Stdout, d.cmd.Stderr = out, out
 	d.cmd.SysProcAttr = daemonAttr()
 	if err := d.cmd.Start(); err != nil {
@@ -394,8 +394,15 @@ func (d *DC) Command(name string, args ...string) *exec.Cmd {
 	nsArgs := []string{"--target", strconv.Itoa(d.nsPID), "--net", "--mount", "--wd=" + d.Dir, "--", bin}
 	cmd := exec.Command(d.tools["nsenter"], append(nsArgs, args...)...)
 	cmd.Dir = d.Dir
-	cmd.Env = append(os.Environ(), d.Env()...)
+	cmd.Env = append(sambaEnviron(), d.Env()...)
 	return cmd
+}
+
+// sambaEnviron is the environment for Samba's own programs: this
+// process's, in the C locale. Under LANG=tr_TR.UTF-8 the DC exits during
+// start without a word (Turkish case mapping of the dotted i).
+func sambaEnviron() []string {
+	return append(os.Environ(), "LC_ALL=C.UTF-8", "LANG=C.UTF-8")
 }
 
 // Kinit gets a TGT for principal (with or without @REALM) into ccache

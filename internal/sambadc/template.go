@@ -112,6 +112,7 @@ func provision(t tools, scratch, target string) error {
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = scratch
+		cmd.Env = sambaEnviron()
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
