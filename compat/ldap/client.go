@@ -25,6 +25,7 @@ type Client struct {
 	step     Step
 	sent     int // tokens handed to go-ldap in this bind
 	tlsKnown bool
+	offer    layerOffer // the server's last offer, for tests and docs
 }
 
 var _ ldap.GSSAPIClient = (*Client)(nil)
@@ -165,6 +166,7 @@ func (c *Client) NegotiateSaslAuth(token []byte, authzid string) ([]byte, error)
 	if err != nil {
 		return nil, c.fail(err)
 	}
+	c.offer = offer
 	layer, err := chooseLayer(offer.layers, c.cfg.layer, c.cfg.conn != nil, c.tlsKnown)
 	if err != nil {
 		return nil, c.fail(err)

@@ -52,9 +52,11 @@ func TestSambaDC(t *testing.T) {
 		}
 		t.Run("plain/auto-seals", func(t *testing.T) {
 			l, sc := s.plain(t)
-			if err := NewClient(WithConn(sc)).Bind(l, s.spn, ""); err != nil {
+			c := NewClient(WithConn(sc))
+			if err := c.Bind(l, s.spn, ""); err != nil {
 				t.Fatalf("bind: %v", err)
 			}
+			t.Logf("Samba offered %v, maximum buffer %d", c.offer.layers, c.offer.maxBuf)
 			if sc.Layer() != LayerConfidentiality {
 				t.Fatalf("layer %v, want confidentiality", sc.Layer())
 			}
@@ -79,6 +81,7 @@ func TestSambaDC(t *testing.T) {
 			if err := c.Bind(l, s.spn, ""); err != nil {
 				t.Fatalf("bind: %v", err)
 			}
+			t.Logf("Samba offered %v over TLS, maximum buffer %d", c.offer.layers, c.offer.maxBuf)
 			if !c.tlsKnown || sc.Layer() != LayerNone {
 				t.Fatalf("TLS seen %v, layer %v: want bindings and no layer", c.tlsKnown, sc.Layer())
 			}

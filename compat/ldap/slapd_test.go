@@ -30,9 +30,11 @@ func TestSlapdBind(t *testing.T) {
 	})
 	t.Run("Conn/auto-seals", func(t *testing.T) {
 		l, sc := dial(t, s.Addr)
-		if err := NewClient(WithConn(sc)).Bind(l, s.SPN(), ""); err != nil {
+		c := NewClient(WithConn(sc))
+		if err := c.Bind(l, s.SPN(), ""); err != nil {
 			t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 		}
+		t.Logf("slapd offered %v, maximum buffer %d", c.offer.layers, c.offer.maxBuf)
 		if sc.Layer() != LayerConfidentiality {
 			t.Fatalf("layer %v, want confidentiality", sc.Layer())
 		}
@@ -77,6 +79,7 @@ func TestSlapdMinSSF(t *testing.T) {
 				if sc.Layer() != tc.layer {
 					t.Fatalf("layer %v, want %v", sc.Layer(), tc.layer)
 				}
+				t.Logf("slapd offered %v, maximum buffer %d", c.offer.layers, c.offer.maxBuf)
 				checkSession(t, l, s, "alice")
 				long := "(|(uid=alice)(cn=" + strings.Repeat("x", 200_000) + "))"
 				res, err := l.Search(ldap.NewSearchRequest(s.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
