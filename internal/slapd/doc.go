@@ -20,6 +20,11 @@
 // confidentiality the key size, e.g. 256 for AES256) and refuses a client
 // that picks a weaker one; 0 allows a bind without a layer.
 //
+// Config.TLS adds an ldaps:// listener (Server.LDAPSAddr) with a fresh
+// self-signed ECDSA P-256 certificate for Host and 127.0.0.1 (trusted by
+// Server.CertPool); Config.CBinding sets sasl-cbinding (tls-endpoint makes
+// cyrus-sasl hand tls-server-end-point channel bindings to the acceptor).
+//
 // Without slapd (ci/install-deps.sh ldap: slapd ldap-utils
 // libsasl2-modules-gssapi-mit) a test skips, or fails when
 // GSSNEGO_REQUIRE_LAB=1. Linux only.

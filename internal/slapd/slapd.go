@@ -3,7 +3,14 @@
 package slapd
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -23,6 +30,11 @@ type Config struct {
 	Host   string   // host part of the SPN; default "localhost"
 	MinSSF int      // sasl-secprops minssf; 0 allows binds without a security layer
 	Users  []string // entries uid=NAME under ou=people; default ["alice"]
+	// TLS adds an ldaps:// listener (LDAPSAddr) with a certificate made
+	// for Host and 127.0.0.1 (CertPool trusts it).
+	TLS bool
+	// CBinding is sasl-cbinding: "" (none), "tls-endpoint" or "tls-unique".
+	CBinding string
 }
 
 // Server is a running slapd.
@@ -32,6 +44,9 @@ type Server struct {
 	BaseDN string // e.g. "dc=gssnego,dc=test"
 	Dir    string // config, database and log
 	Log    string // slapd's stderr (stats level)
+
+	LDAPSAddr string         // "127.0.0.1:port" with Config.TLS
+	CertPool  *x509.CertPool // trusts the server certificate, with Config.TLS
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -79,6 +94,13 @@ func Start(tb testing.TB, cfg Config) *Server {
 	if err := os.MkdirAll(filepath.Join(s.Dir, "db"), 0o700); err != nil {
 		tb.Fatal(err)
 	}
+	if cfg.TLS {
+		pool, err := writeCert(s.Dir, cfg.Host)
+		if err != nil {
+			tb.Fatalf("slapd: certificate: %v", err)
+		}
+		s.CertPool = pool
+	}
 	if err := os.WriteFile(conf, []byte(s.config(cfg)), 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -91,7 +113,7 @@ func Start(tb testing.TB, cfg Config) *Server {
 	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = s.start(bins[0], conf, cfg.Env); err == nil {
+		if err = s.start(bins[0], conf, cfg.Env, cfg.TLS); err == nil {
 			break
 		}
 	}
@@ -127,14 +149,14 @@ moduleload back_mdb
 sasl-host %[2]s
 sasl-realm %[3]s
 sasl-secprops noanonymous,noplain,minssf=%[4]d
-authz-regexp "^uid=([^,]+),cn=%[5]s,cn=gssapi,cn=auth$" "uid=$1,ou=people,%[6]s"
+%[7]sauthz-regexp "^uid=([^,]+),cn=%[5]s,cn=gssapi,cn=auth$" "uid=$1,ou=people,%[6]s"
 access to * by users read by anonymous auth
 database mdb
 maxsize 16777216
 suffix "%[6]s"
 rootdn "cn=admin,%[6]s"
 directory %[1]s/db
-`, s.Dir, cfg.Host, cfg.Realm, cfg.MinSSF, strings.ToLower(cfg.Realm), s.BaseDN)
+`, s.Dir, cfg.Host, cfg.Realm, cfg.MinSSF, strings.ToLower(cfg.Realm), s.BaseDN, tlsConfig(s.Dir, cfg))
 }
 
 func (s *Server) entries(users []string) string {
@@ -148,18 +170,27 @@ func (s *Server) entries(users []string) string {
 	return b.String()
 }
 
-func (s *Server) start(bin, conf string, env []string) error {
+func (s *Server) start(bin, conf string, env []string, withTLS bool) error {
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	urls := "ldap://" + s.Addr + "/"
+	if withTLS {
+		tport, err := freePort()
+		if err != nil {
+			return err
+		}
+		s.LDAPSAddr = fmt.Sprintf("127.0.0.1:%d", tport)
+		urls += " ldaps://" + s.LDAPSAddr + "/"
+	}
 	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "-h", "ldap://"+s.Addr+"/", "-f", conf, "-d", "256")
+	cmd := exec.Command(bin, "-h", urls, "-f", conf, "-d", "256")
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -179,7 +210,13 @@ func (s *Server) start(bin, conf string, env []string) error {
 		}
 		if c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return nil
+			if !withTLS {
+				return nil
+			}
+			if c, err := net.DialTimeout("tcp", s.LDAPSAddr, 200*time.Millisecond); err == nil {
+				c.Close()
+				return nil
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -214,4 +251,59 @@ func freePort() (int, error) {
 func (s *Server) Port() string {
 	_, p, _ := net.SplitHostPort(s.Addr)
 	return p
+}
+
+func tlsConfig(dir string, cfg Config) string {
+	var b strings.Builder
+	if cfg.TLS {
+		fmt.Fprintf(&b, "TLSCertificateFile %[1]s/cert.pem\nTLSCertificateKeyFile %[1]s/key.pem\n", dir)
+	}
+	if cfg.CBinding != "" {
+		fmt.Fprintf(&b, "sasl-cbinding %s\n", cfg.CBinding)
+	}
+	return b.String()
+}
+
+// writeCert makes a self-signed ECDSA P-256 certificate (signed with
+// SHA-256, so tls-server-end-point hashes with SHA-256) for host and
+// 127.0.0.1, writes cert.pem and key.pem into dir and returns a pool
+// trusting it.
+func writeCert(dir, host string) (*x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: host},
+		DNSNames:              []string{host},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool, nil
 }
