@@ -25,7 +25,8 @@
 //	err := ldapgss.NewClient(ldapgss.WithConn(conn)).Bind(l, "ldap/dc1.example.com", "")
 //
 // Client.Bind is l.GSSAPIBindRequest plus errors that name the step
-// (*BindError: StepInitiate for a missing or expired ticket, StepContinue
+// (*BindError: StepInitiate for a missing or expired ticket — errors.Is
+// ErrNoTicket, ErrTicketExpired — StepContinue
 // for a bad server token, StepSecurityLayer for a bad or unacceptable
 // offer, StepServerReply when the server closed the connection or refused
 // the bind). l.GSSAPIBind(client, spn, authzid) works too; then go-ldap's

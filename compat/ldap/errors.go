@@ -44,7 +44,7 @@ func (e *BindError) Error() string {
 	}
 	msg += ": " + e.Err.Error()
 	switch {
-	case errors.Is(e.Err, gss.ErrNoCred), ticketExpired(e.Err):
+	case noTicket(e.Err), ticketExpired(e.Err):
 		msg += " (get a ticket with kinit, or pass WithCredential)"
 	case errors.Is(e.Err, gss.ErrBadName):
 		msg += " (is the SPN ldap/HOST registered in the KDC?)"
@@ -54,8 +54,43 @@ func (e *BindError) Error() string {
 
 func (e *BindError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrTicketExpired) true for an expired ticket.
-func (e *BindError) Is(target error) bool { return target == ErrTicketExpired && ticketExpired(e.Err) }
+// Is makes errors.Is(err, ErrTicketExpired) and errors.Is(err, ErrNoTicket)
+// work on the GSS error underneath.
+func (e *BindError) Is(target error) bool {
+	switch target {
+	case ErrTicketExpired:
+		return ticketExpired(e.Err)
+	case ErrNoTicket:
+		return noTicket(e.Err)
+	}
+	return false
+}
+
+// ErrNoTicket is matched (errors.Is) by a *BindError caused by missing
+// Kerberos credentials: gss.ErrNoCred (MIT: no ccache or no TGT in it), or
+// what Heimdal returns instead — GSS_S_FAILURE with ENOENT for a missing
+// ccache file, or KRB5_CC_NOTFOUND ("Matching credential not found"),
+// which Heimdal also gives for an expired TGT.
+var ErrNoTicket = errors.New("ldapgss: no Kerberos ticket")
+
+// com_err codes shared by MIT and Heimdal.
+const (
+	krb5CCNotFound = 0x96c73a8d // KRB5_CC_NOTFOUND
+	krb5FCCNoFile  = 0x96c73ac3 // KRB5_FCC_NOFILE
+	errnoENOENT    = 2
+)
+
+func noTicket(err error) bool {
+	if errors.Is(err, gss.ErrNoCred) {
+		return true
+	}
+	var ge *gss.Error
+	if !errors.As(err, &ge) || (ge.Mech != "" && !ge.Mech.IsKerberos()) {
+		return false
+	}
+	return ge.Minor == krb5CCNotFound || ge.Minor == krb5FCCNoFile ||
+		(ge.Minor == errnoENOENT && ge.Major.Routine() == gss.StatusFailure)
+}
 
 // ErrTicketExpired is matched (errors.Is) by a *BindError caused by an
 // expired ticket: gss.ErrCredentialsExpired, or what MIT and Heimdal

@@ -153,7 +153,7 @@ func TestSlapdTickets(t *testing.T) {
 	t.Run("absent", func(t *testing.T) {
 		t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none"))
 		l, sc := dial(t, s.Addr)
-		wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, gss.ErrNoCred)
+		wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, ErrNoTicket)
 	})
 	t.Run("expired", func(t *testing.T) {
 		kinit := lab.NeedCommand(t, "kinit", "kvno")
@@ -178,6 +178,11 @@ func TestSlapdTickets(t *testing.T) {
 		}
 		t.Setenv("KRB5CCNAME", cc)
 		l, sc := dial(t, s.Addr)
-		wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, ErrTicketExpired)
+		be := wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, nil)
+		// MIT says "Ticket expired"; Heimdal drops the expired TGT and
+		// says "Matching credential not found".
+		if !errors.Is(be, ErrTicketExpired) && !(heimdal && errors.Is(be, ErrNoTicket)) {
+			t.Fatalf("want ErrTicketExpired, got %v", be)
+		}
 	})
 }
