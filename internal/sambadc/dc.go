@@ -77,8 +77,9 @@ func findTools() (tools, error) {
 // Start provisions (or copies the cached provision of) a DC, starts it and
 // waits until its KDC, LDAP server and winbindd answer; tb.Cleanup stops it
 // and removes its directory. Without Samba or root the test is skipped, or
-// fails under GSSNEGO_REQUIRE_LAB=1.
-func Start(tb testing.TB) *DC {
+// fails under GSSNEGO_REQUIRE_LAB=1. Each conf line (e.g. "ldap server
+// require strong auth = allow_sasl_over_tls") is added to [global].
+func Start(tb testing.TB, conf ...string) *DC {
 	tb.Helper()
 	if err := supported(); err != nil {
 		lab.Unavailable(tb, "%v", err)
@@ -104,7 +105,7 @@ func Start(tb testing.TB) *DC {
 	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	d, err := Launch(dir)
+	d, err := Launch(dir, conf...)
 	tb.Cleanup(func() {
 		if d != nil {
 			d.Stop()
@@ -125,8 +126,8 @@ func Start(tb testing.TB) *DC {
 // Launch is Start for code outside a test: it copies the provisioned DC
 // into dir (an existing directory with a short path) and starts it; the
 // caller must Stop it, also when Launch returns an error with a non-nil DC,
-// and remove dir.
-func Launch(dir string) (*DC, error) {
+// and remove dir. conf lines are added to [global], as for Start.
+func Launch(dir string, conf ...string) (*DC, error) {
 	begin := time.Now()
 	if err := supported(); err != nil {
 		return nil, err
@@ -162,7 +163,7 @@ func Launch(dir string) (*DC, error) {
 		return nil, err
 	}
 	d.KDCAddr = kdcFwd.addr
-	if err := d.writeConfigs(kdcFwd.port()); err != nil {
+	if err := d.writeConfigs(kdcFwd.port(), conf); err != nil {
 		kdcFwd.close()
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func Launch(dir string) (*DC, error) {
 	return d, nil
 }
 
-func (d *DC) writeConfigs(kdcPort int) error {
+func (d *DC) writeConfigs(kdcPort int, conf []string) error {
 	smb := fmt.Sprintf(`# Written by internal/sambadc for this run; see its package docs.
 [global]
 	netbios name = %[3]s
@@ -200,7 +201,7 @@ func (d *DC) writeConfigs(kdcPort int) error {
 	krb5 port = %[5]d
 	idmap_ldb:use rfc2307 = yes
 	server services = -dns -nbt -wrepl -drepl -kcc -dnsupdate -ntp_signd
-
+%[7]s
 [sysvol]
 	path = %[4]s/state/sysvol
 	read only = No
@@ -208,7 +209,7 @@ func (d *DC) writeConfigs(kdcPort int) error {
 [netlogon]
 	path = %[4]s/state/sysvol/%[6]s/scripts
 	read only = No
-`, Realm, Domain, strings.ToUpper(HostName), d.Dir, kdcPort, DNSDomain)
+`, Realm, Domain, strings.ToUpper(HostName), d.Dir, kdcPort, DNSDomain, extraConf(conf))
 	if err := os.WriteFile(d.SmbConf, []byte(smb), 0o644); err != nil {
 		return err
 	}
@@ -231,6 +232,14 @@ func (d *DC) writeConfigs(kdcPort int) error {
 	%[3]s = %[1]s
 `, Realm, d.KDCAddr, DNSDomain)
 	return os.WriteFile(d.Krb5Conf, []byte(krb5), 0o644)
+}
+
+func extraConf(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("\t" + strings.TrimSpace(l) + "\n")
+	}
+	return b.String()
 }
 
 // startScript runs as PID 1's parent shell inside the new namespaces: it
