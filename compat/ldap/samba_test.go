@@ -31,6 +31,12 @@ import (
 // signing or sealing; 4.17 then refuses every SASL bind over TLS), then,
 // for LDAPS with channel bindings, on a DC with allow_sasl_over_tls.
 func TestSambaDC(t *testing.T) {
+	if heimdal {
+		// Not a missing lab part: Heimdal reads KRB5_CONFIG once per thread,
+		// and this test points the process at the DC's realm after the
+		// slapd tests used the MIT realm. The MIT build runs it.
+		t.Skip("Heimdal build: the test switches krb5.conf mid-process; run by the MIT build")
+	}
 	t.Run("strong-auth=yes", func(t *testing.T) {
 		s := startSamba(t)
 		t.Run("plain/no-layer-refused", func(t *testing.T) {
