@@ -26,7 +26,7 @@ func TestKerberosDelegation(t *testing.T) {
 	assert.ErrorIs(t, err, gss.ErrNoCred)
 	if acc.retFlags&ascRetDelegate == 0 {
 		skipOnWine(t, "the acceptor reports no ASC_RET_DELEGATE: nothing to hand over")
-		t.Fatalf("ASC_RET_DELEGATE not set (is %s trusted for delegation?)", l.SPN)
+		t.Skipf("ASC_RET_DELEGATE not set: Windows delegates only to services trusted for delegation; mark %s's account to run this", l.SPN)
 	}
 	cred, err = acc.DelegatedCredential()
 	if err != nil {
