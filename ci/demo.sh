@@ -4,8 +4,10 @@
 # `gssnego server` / `gssnego client`), and each negotiation transcript with
 # the inspector's mechListMIC verdicts: optimistic Kerberos (no MIC due), no
 # optimistic token (MICs due, exchanged and verified), the same through a man
-# in the middle that strips a MIC (refused), the CLI in two processes, and
-# the first two again over HTTP Negotiate. Everything it starts is stopped
+# in the middle that strips a MIC (refused), the CLI in two processes, the
+# first two again over HTTP Negotiate, and the double hop (a front end
+# reaching a back end as the user with the credential the user delegated by
+# policy, then refused for a service not ok-as-delegate). Everything it starts is stopped
 # and its files removed; it installs what is missing (ci/install-deps.sh base),
 # so running it again is safe. The "verdict:" lines are stable
 # (examples/demo TestDemoScript checks them).

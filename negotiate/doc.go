@@ -58,6 +58,11 @@
 // the presence rules: MIC validity cannot be checked there. What real peers
 // do, with the tests that show it, is in docs/engine.md.
 //
+// Delegation: Config.Flags' gss.FlagDeleg or gss.FlagDelegPolicy reach the
+// mechanism; Server and Native acceptors hand over what it received
+// (gss.Delegated), and Record.Delegation says what was asked for and
+// forwarded, which the tokens themselves do not show (docs/delegation.md).
+//
 // # JSON
 //
 // A Transcript marshals to the document `gssnego inspect -json` prints:

@@ -43,7 +43,8 @@
 // gss.FlagDelegPolicy both become ISC_REQ_DELEGATE, which Windows honours
 // only for services trusted for delegation. An acceptor's
 // DelegatedCredential impersonates the context and acquires an outbound
-// handle for the client's logon session (not verifiable under Wine).
+// handle for the client's logon session (not verifiable under Wine 8.0,
+// whose ImpersonateSecurityContext is SEC_E_UNSUPPORTED_FUNCTION).
 // Storing into a ccache and S4U (LsaLogonUser with KERB_S4U_LOGON) are not
 // implemented: gss.ErrUnavailable.
 //

@@ -12,6 +12,9 @@
 //	out, done, user, err := acc.Step(negTokenInit)           // user = `SAMDOM\bob`
 //	ini := d.SpnegoInitiator(t, "bob", "Bob-Pa55word", "HTTP", "svc.samdom.test")
 //	tok, _, _, err := ini.Step(nil)                          // NegTokenInit [MS-KRB5, krb5, NTLMSSP]
+//	d.Delegation(t, "add-service", sambadc.ServiceAccount(spn), "HTTP/back.samdom.test") // samba-tool delegation
+//	kt2 := d.ExportAccountKeys(t, sambadc.ServiceAccount(spn)) // keys of account@REALM, for its TGT
+//	d.SetSensitive(t, "bob")                                 // "sensitive and cannot be delegated"
 //
 // Clients on the host use d.Env() (KRB5_CONFIG, KRB5CCNAME): its krb5.conf
 // names d.KDCAddr (TCP and UDP; MIT is told to prefer TCP with
