@@ -48,6 +48,8 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	connAuth := fs.Bool("connection-auth", false, "authenticate a keep-alive connection once, like mod_auth_gssapi's GssapiConnectionBound")
 	certFile := fs.String("cert", "", "serve TLS with this certificate (PEM); Negotiate is then bound to it (RFC 5929 tls-server-end-point)")
 	keyFile := fs.String("key", "", "the certificate's private key (PEM)")
+	delegate := fs.Bool("delegate", false, "reach the backend as the client with the credential it delegated (HTTP Negotiate to the backend; 403 for clients that delegate nothing)")
+	backendSPN := fs.String("backend-spn", "", "the backend's service `name` with -delegate (default HTTP@<backend host>)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return exitUsage
 	}
@@ -58,6 +60,7 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	p.AccessLog = stdout
+	p.Delegate, p.BackendSPN = *delegate, *backendSPN
 	var tlsConf *tls.Config
 	if *certFile != "" || *keyFile != "" {
 		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)

@@ -35,6 +35,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/apache"
 	"github.com/gssnego/gssnego/internal/httppeer"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
@@ -453,4 +454,39 @@ func TestProxyChromium(t *testing.T) {
 		append(httppeer.ChromiumFlags(httppeer.ChromiumProfile(t)), "--dump-dom", base+"/browser")...)
 	require.Contains(t, dom, "X-Remote-User: "+alice(), "DOM:\n%s\nstderr:\n%s\nlog:\n%s", dom, stderr, log.String())
 	assert.Contains(t, log.String(), `"GET /browser HTTP/1.1" 200 `+alice()+` verdict=ok`)
+}
+
+// TestProxyDelegateToApache: with Delegate the proxy reaches its backend,
+// Apache httpd + mod_auth_gssapi, as the client with the credential the
+// client delegated: Apache's own authentication names alice. A client that
+// delegates nothing gets 403 and Apache is never asked.
+func TestProxyDelegateToApache(t *testing.T) {
+	r := testrealm.Shared(t)
+	ap := apache.Start(t, r, apache.AllowedMechs("krb5"))
+	prov, err := platform.Provider()
+	require.NoError(t, err)
+	u, _ := url.Parse(ap.URL)
+	u.Host = ap.Addr // dial 127.0.0.1; the SPN stays HTTP@localhost
+	log := &syncBuffer{}
+	p := &authproxy.Proxy{Backend: u, Auth: &httpauth.Server{Config: negotiate.Config{Provider: prov}},
+		Delegate: true, BackendSPN: "HTTP@" + ap.Host, AccessLog: log}
+	h, err := p.Handler()
+	require.NoError(t, err)
+	ts := httptest.NewUnstartedServer(h)
+	p.Auth.Install(ts.Config)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	pu, _ := url.Parse(ts.URL)
+	base := "http://localhost:" + pu.Port()
+
+	req, _ := http.NewRequest("GET", base+apache.PathProtected, nil)
+	resp, body := do(t, client(t, func(tr *httpauth.Transport) { tr.Delegate = httpauth.DelegateAlways }), req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s\nlog: %s", body, log.String())
+	assert.Equal(t, alice(), strings.TrimSpace(body), "Apache authenticated alice herself")
+
+	req, _ = http.NewRequest("GET", base+apache.PathProtected, nil)
+	resp, body = do(t, client(t, nil), req)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	assert.Contains(t, body, "delegated no credential")
+	assert.Regexp(t, `" 403 `+alice()+` .*error="httpauth: the client delegated no credential`, log.String())
 }
