@@ -10,7 +10,8 @@ for g in "${groups[@]}"; do
   case "$g" in
     base) # MIT build + KDC, Heimdal build, an independent MIT peer, NTLM mech, leak check
       pkgs+=(gcc pkg-config libkrb5-dev krb5-kdc krb5-admin-server krb5-user
-             heimdal-multidev python3-gssapi gss-ntlmssp valgrind) ;;
+             heimdal-multidev python3-gssapi gss-ntlmssp valgrind
+             faketime) ;; # libfaketime: clock-skew fault tests (internal/faults)
     wine) # the Windows build's tests under Wine, and the ProcessPrng shim (ci/wine.sh)
       pkgs+=(wine64 wine gcc-mingw-w64-x86-64-win32) ;;
     samba) # a real Samba AD DC and its SPNEGO helper (internal/sambadc); samba-ad-provision is only a Recommends but provisioning needs it
