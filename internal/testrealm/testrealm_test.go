@@ -5,6 +5,7 @@ package testrealm
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +66,38 @@ func nextLine(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// TestShortNameOnDottedHost: on a host whose name has a domain
+// (weird-Host.example), MIT ≥ 1.19 qualifies host/localhost to
+// host/localhost.example unless qualify_shortname is empty; the realm's
+// krb5.conf must keep service tickets for host/localhost working there. The
+// control, the same config without that line, shows the test can fail.
+// Runs kvno in a UTS namespace (unshare -u, which needs root, like the
+// Samba lab).
+func TestShortNameOnDottedHost(t *testing.T) {
+	r := Start(t)
+	tools := lab.NeedCommand(t, "unshare", "kvno")
+	if os.Geteuid() != 0 {
+		lab.Unavailable(t, "unshare -u needs root")
+	}
+	kvnoOn := func(conf string) (string, error) {
+		script := `hostname weird-Host.example && exec "$0" -S host localhost`
+		cmd := exec.Command(tools[0], "-u", "sh", "-c", script, tools[1])
+		cmd.Env = append(append(os.Environ(), r.Env()...), "KRB5_CONFIG="+conf)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := kvnoOn(r.Krb5Conf)
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, out, "host/localhost@"+Name)
+
+	b, err := os.ReadFile(r.Krb5Conf)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "qualify_shortname = \"\"")
+	control := filepath.Join(t.TempDir(), "krb5.conf")
+	require.NoError(t, os.WriteFile(control, []byte(strings.Replace(string(b), "qualify_shortname = \"\"\n", "", 1)), 0o644))
+	out, err = kvnoOn(control)
+	assert.Error(t, err, "without qualify_shortname MIT asks for host/localhost.example: %s", out)
+	assert.Contains(t, out, "EXAMPLE")
 }
