@@ -6,8 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,4 +103,36 @@ func TestShortNameOnDottedHost(t *testing.T) {
 	out, err = kvnoOn(control)
 	assert.Error(t, err, "without qualify_shortname MIT asks for host/localhost.example: %s", out)
 	assert.Contains(t, out, "EXAMPLE")
+}
+
+const orphanEnv = "GSSNEGO_TESTREALM_ORPHAN_DIR"
+
+// TestKDCDiesWithOwner: a test binary that dies without its cleanups (here
+// a child that exits right after starting a realm; in the wild a panicking
+// test, which left KDCs running for hours) takes its KDC with it.
+func TestKDCDiesWithOwner(t *testing.T) {
+	if dir := os.Getenv(orphanEnv); dir != "" {
+		r, err := Launch(dir)
+		if err != nil {
+			os.Exit(2)
+		}
+		_ = os.WriteFile(filepath.Join(dir, "kdc.pgid"), []byte(strconv.Itoa(r.kdc.Process.Pid)), 0o644)
+		os.Exit(0) // no StopKDC
+	}
+	lab.NeedCommand(t, "krb5kdc")
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKDCDiesWithOwner$")
+	cmd.Env = append(os.Environ(), orphanEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	b, err := os.ReadFile(filepath.Join(dir, "kdc.pgid"))
+	require.NoError(t, err)
+	pgid, err := strconv.Atoi(string(b))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }) // if the test fails
+	deadline := time.Now().Add(30 * time.Second)                   // hang guard; the watchdog polls every second
+	for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	assert.ErrorIs(t, syscall.Kill(-pgid, 0), syscall.ESRCH, "the orphaned KDC's process group still runs")
 }
