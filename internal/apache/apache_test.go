@@ -93,3 +93,17 @@ func readFile(t *testing.T, path string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestApachePrivateTMPDIR: with TMPDIR made by `mktemp -d` (0700), httpd's
+// www-data workers could not reach their files and answered 403 ("unable
+// to check htaccess file"); the server's directory must be reachable anyway.
+func TestApachePrivateTMPDIR(t *testing.T) {
+	realm := testrealm.Start(t)
+	private := t.TempDir()
+	require.NoError(t, os.Chmod(private, 0o700))
+	t.Setenv("TMPDIR", private)
+	s := Start(t, realm)
+	code, headers, body := curl(t, append(os.Environ(), realm.Env()...), "--negotiate", "-u", ":", s.URL)
+	require.Equal(t, "200", code, "%s\n%s", headers, s.ErrorLogText())
+	assert.Equal(t, "alice@"+testrealm.Name, strings.TrimSpace(body))
+}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -223,7 +224,13 @@ func serviceScript(principal, keytab string, etypes ...gss.Enctype) string {
 }
 
 func (r *Realm) startKDC() error {
-	cmd := exec.Command(r.tools["krb5kdc"], "-n", "-r", r.Name)
+	// krb5kdc runs under a shell that stops it when this process is gone,
+	// so a test binary that dies without its cleanups (a panicking test, a
+	// -timeout, SIGKILL) does not leave a KDC behind. Pdeathsig cannot do
+	// it: it fires when the forking OS thread exits, and a goroutine that
+	// ends locked to its thread (gssapi_unix's Heimdal code) ends the thread.
+	cmd := exec.Command("/bin/sh", "-c", kdcWatchdog, "krb5kdc-watchdog",
+		r.tools["krb5kdc"], r.Name, strconv.Itoa(os.Getpid()))
 	cmd.Env = append(os.Environ(), r.Env()...)
 	cmd.Dir = r.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -250,6 +257,13 @@ func (r *Realm) startKDC() error {
 	out, _ := os.ReadFile(filepath.Join(r.Dir, "krb5kdc.out"))
 	return fmt.Errorf("krb5kdc did not listen on %s within 10 s: %s", r.KDCAddr, out)
 }
+
+// kdcWatchdog runs "$1" -n -r "$2" until it exits or process "$3" is gone;
+// StopKDC signals the whole process group (Setpgid).
+const kdcWatchdog = `"$1" -n -r "$2" & kdc=$!
+while kill -0 "$3" 2>/dev/null && kill -0 "$kdc" 2>/dev/null; do sleep 1; done
+kill "$kdc" 2>/dev/null
+wait "$kdc"`
 
 // StopKDC stops the KDC (for "KDC down" tests); Start's cleanup calls it too.
 func (r *Realm) StopKDC() {
