@@ -145,7 +145,8 @@ func TestPasswordCredential(t *testing.T) {
 
 // TestErrKDCDown stops a second realm's KDC and starts an initiator towards a
 // service it has no ticket for (child process with that realm's config): the
-// call must fail, and fast.
+// call must fail. How fast is logged, not asserted (timings never decide a
+// test; docs/reliability.md has the measured times and the deadline tests).
 func TestErrKDCDown(t *testing.T) {
 	if childCase() == "kdc-down" {
 		p := New()
@@ -157,15 +158,12 @@ func TestErrKDCDown(t *testing.T) {
 		logErr(t, "KDC down", err)
 		t.Logf("failed after %v", time.Since(start))
 		assert.ErrorIs(t, err, gss.ErrFailure)
-		assert.Less(t, time.Since(start), 10*time.Second)
 		return
 	}
 	needRealm(t)
 	down := testrealm.Start(t)
 	down.StopKDC()
-	start := time.Now()
 	runChild(t, "kdc-down", down.Env()...)
-	assert.Less(t, time.Since(start), 20*time.Second)
 }
 
 // TestErrReplayedAPREQ feeds the same AP-REQ to two acceptors.
