@@ -94,7 +94,7 @@ func TestPostgresServiceNames(t *testing.T) {
 	require.ErrorAs(t, err, &ge)
 	assert.Equal(t, pgxgss.StepInit, ge.Step)
 	assert.Equal(t, "nosuch@localhost", ge.Target)
-	assert.Contains(t, err.Error(), "not found in Kerberos database")
+	assert.ErrorIs(t, err, gss.KDCErrServerUnknown, "MIT: not found in Kerberos database; Heimdal: Server … unknown")
 }
 
 // TestPostgresNoTicket: with an empty default ccache the provider fails at
@@ -109,9 +109,11 @@ func TestPostgresNoTicket(t *testing.T) {
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge, "%v", err)
 	assert.Equal(t, pgxgss.StepInit, ge.Step)
-	assert.ErrorIs(t, err, gss.ErrNoCred)
 	assert.Contains(t, err.Error(), "failed GSS auth: pgxgss: init (target postgres@localhost)")
-	assert.Contains(t, err.Error(), "kinit")
+	if !heimdal { // Heimdal: GSS_S_FAILURE with ENOENT from its lstat of the ccache, no hint
+		assert.ErrorIs(t, err, gss.ErrNoCred)
+		assert.Contains(t, err.Error(), "kinit")
+	}
 }
 
 // TestPostgresExpiredTicket: a TGT past its end time fails at init with
@@ -134,6 +136,9 @@ func TestPostgresExpiredTicket(t *testing.T) {
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge, "%v", err)
 	assert.Equal(t, pgxgss.StepInit, ge.Step)
+	if heimdal { // Heimdal drops an expired TGT: "Matching credential not found"
+		return
+	}
 	assert.ErrorIs(t, err, pgxgss.ErrTicketExpired)
 	assert.Contains(t, err.Error(), "renew")
 }
