@@ -37,6 +37,13 @@ var (
 		What: "Kerberos ticket expired",
 		Fix:  "get a new ticket with kinit (or renew it with kinit -R), then retry",
 	}
+	// ErrNoTicket: the credential cache is missing, unreadable or holds no
+	// usable TGT. KRB5_FCC_NOFILE, KRB5_CC_NOTFOUND, KRB5_CC_FORMAT,
+	// KRB5_CC_END.
+	ErrNoTicket = &Fault{
+		What: "no usable Kerberos ticket in the credential cache",
+		Fix:  "run kinit (klist shows what the cache holds; check that KRB5CCNAME names the cache you mean)",
+	}
 	// ErrKeytabKeyVersion: the acceptor's keytab has no key with the key
 	// version the ticket was encrypted with (the service's key was rotated
 	// and the keytab not updated, or the other way round).
@@ -68,6 +75,10 @@ var krb5Faults = map[uint32]*Fault{
 	0x96c73a25: ErrClockSkew,        // KRB5KRB_AP_ERR_SKEW
 	0x96c73a20: ErrTicketExpired,    // KRB5KRB_AP_ERR_TKT_EXPIRED
 	0x96c73a21: ErrClockSkew,        // KRB5KRB_AP_ERR_TKT_NYV: ticket from the future
+	0x96c73ac3: ErrNoTicket,         // KRB5_FCC_NOFILE
+	0x96c73a8d: ErrNoTicket,         // KRB5_CC_NOTFOUND
+	0x96c73ac7: ErrNoTicket,         // KRB5_CC_FORMAT
+	0x96c73a8e: ErrNoTicket,         // KRB5_CC_END
 	0x96c73a2c: ErrKeytabKeyVersion, // KRB5KRB_AP_ERR_BADKEYVER
 	0x96c73ae6: ErrKeytabKeyVersion, // KRB5_KT_KVNONOTFOUND (MIT)
 	0x96c73ab5: ErrKeytabNoKey,      // KRB5_KT_NOTFOUND

@@ -129,3 +129,13 @@ func timed(t *testing.T, what string, f func()) time.Duration {
 // nativeTimeouts enables the slow measurement of the library's own KDC
 // timeouts.
 var nativeTimeouts = os.Getenv("GSSNEGO_FAULTS_NATIVE") == "1"
+
+// errorsIsAny reports whether err matches one of targets.
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
