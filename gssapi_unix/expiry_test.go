@@ -3,6 +3,7 @@
 package gssapi_unix
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/testrealm"
 )
 
 // TestErrContextExpired establishes a context on a 4-second ticket (child
@@ -49,4 +51,36 @@ func TestErrContextExpired(t *testing.T) {
 	cc := "FILE:" + filepath.Join(t.TempDir(), "ccache")
 	r.KinitArgs(t, r.Principal(r.User), r.Password, cc, "-l", "4s")
 	runChild(t, "expired", "KRB5CCNAME="+cc, "KRB5_CONFIG="+r.WriteConf(t, "clockskew1", "", "clockskew = 1"))
+}
+
+// TestErrKDCSilent measures how long the library itself waits for a KDC
+// that never answers (a TCP listener that accepts and stays silent, or UDP
+// that drops, with TCP refused), in a child process with that krb5.conf,
+// and checks the error it ends with. Slow (tens of seconds with MIT), so
+// only with GSSNEGO_FAULTS_NATIVE=1; the numbers are in docs/reliability.md.
+func TestErrKDCSilent(t *testing.T) {
+	if c := childCase(); c != "" {
+		p := New()
+		ini, err := p.InitSecContext(importTarget(t, p, realm.Principal(targetHTTP)))
+		require.NoError(t, err)
+		defer ini.Close()
+		start := time.Now()
+		_, err = ini.Continue(nil)
+		t.Logf("MEASURED %s %s: library gave up after %v", implementation, c, time.Since(start).Round(time.Millisecond))
+		logErr(t, "silent KDC", err)
+		assert.ErrorIs(t, err, gss.ErrKDCUnreachable)
+		return
+	}
+	if os.Getenv("GSSNEGO_FAULTS_NATIVE") != "1" {
+		t.Skip("set GSSNEGO_FAULTS_NATIVE=1 to measure the library's own KDC timeouts (slow)")
+	}
+	r := needRealm(t)
+	for _, tcp := range []bool{true, false} {
+		s := testrealm.StartSilentKDC(t, tcp)
+		name := map[bool]string{true: "tcp-silent", false: "udp-drops"}[tcp]
+		// A fresh ccache holds only the TGT: the service ticket needs the KDC.
+		cc := "FILE:" + filepath.Join(t.TempDir(), "ccache")
+		r.Kinit(t, r.Principal(r.User), r.Password, cc)
+		t.Log(runChild(t, name, "KRB5CCNAME="+cc, "KRB5_CONFIG="+r.WriteConf(t, name, s.Addr)))
+	}
 }
