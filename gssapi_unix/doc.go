@@ -139,6 +139,17 @@
 //     the binding deletes the context at once on both libraries; later
 //     calls are gss.ErrNoContext (TestFailedStepKillsContext; it crashed
 //     the HTTP client's mutual-auth test under -tags heimdal before).
+//   - Context expiry: MIT 1.20's krb5 mechanism keeps signing and sealing
+//     with a context past its end time (the service ticket's; MIT's
+//     acceptor adds its clockskew allowance). The binding refuses every
+//     per-message call of an established context after its end time with
+//     GSS_S_CONTEXT_EXPIRED (gss.ErrContextExpired) on both libraries
+//     (TestErrContextExpired).
+//   - A KDC that never answers: both libraries end with KRB5_KDC_UNREACH
+//     (gss.ErrKDCUnreachable), MIT 1.20 after 54 s (TCP accepted and
+//     silent) or 34 s (UDP dropped, TCP refused), Heimdal 7.8 after 66 s
+//     (TCP silent) (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
+//     bound a step with gss.ContinueContext instead of waiting for that.
 //   - Heimdal keeps the text of the last error per thread: the binding
 //     keeps the goroutine on its thread from the failing call to
 //     gss_display_status, or the KDC's message is lost (lockThread).
