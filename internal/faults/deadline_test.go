@@ -176,11 +176,15 @@ func TestSilentKDCNativeTimeout(t *testing.T) {
 	}
 	for _, k := range silentKDCs {
 		t.Run(k.name, func(t *testing.T) {
-			r, p, _, _ := silentRealm(t, k.tcp)
+			r, p, s, _ := silentRealm(t, k.tcp)
 			var err error
 			timed(t, "library's own wait for a silent KDC", func() {
 				err, _ = handshake(t, p, testrealm.ServiceHTTP+"@"+r.Name)
 			})
+			if k.tcp {
+				// One wait, not one per Kerberos OID offered.
+				assert.Equal(t, 1, s.Accepted(), "TCP connections to the silent KDC")
+			}
 			t.Logf("error: %v", err)
 			assert.ErrorIs(t, err, gss.ErrKDCUnreachable)
 			assert.True(t, errors.Is(err, negotiate.ErrNoCommonMech))
