@@ -146,9 +146,9 @@
 //     GSS_S_CONTEXT_EXPIRED (gss.ErrContextExpired) on both libraries
 //     (TestErrContextExpired).
 //   - A KDC that never answers: both libraries end with KRB5_KDC_UNREACH
-//     (gss.ErrKDCUnreachable), MIT 1.20 after 54 s (TCP accepted and
-//     silent) or 34 s (UDP dropped, TCP refused), Heimdal 7.8 after 66 s
-//     (TCP silent) (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
+//     (gss.ErrKDCUnreachable), MIT 1.20 after 27 s (TCP accepted and
+//     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)
+//     (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
 //     bound a step with gss.ContinueContext instead of waiting for that.
 //   - Heimdal keeps the text of the last error per thread: the binding
 //     keeps the goroutine on its thread from the failing call to
