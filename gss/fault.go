@@ -53,10 +53,11 @@ var (
 		Fix:  "export the service's current key into its keytab (kadmin ktadd -norandkey, or keep the old and the new key during a rotation) and compare kvno SERVICE with klist -k KEYTAB",
 	}
 	// ErrKeytabNoKey: the acceptor's keytab has no key for the ticket's
-	// service principal or enctype. KRB5_KT_NOTFOUND.
+	// service principal, enctype or key version. KRB5_KT_NOTFOUND, and
+	// KRB5_KT_END, which Heimdal reports for a key version it lacks.
 	ErrKeytabNoKey = &Fault{
 		What: "the service keytab has no key for the requested service",
-		Fix:  "add the service principal's key to the keytab the server reads (KRB5_KTNAME), with the enctypes the KDC issues",
+		Fix:  "add the service principal's current keys to the keytab the server reads (KRB5_KTNAME), with the enctypes and the key version the KDC issues (kvno SERVICE, klist -k -e KEYTAB)",
 	}
 	// ErrWrongKey: the ticket does not decrypt with the keytab's key of
 	// that version (the key changed without a kvno change, or a keytab
@@ -82,6 +83,7 @@ var krb5Faults = map[uint32]*Fault{
 	0x96c73a2c: ErrKeytabKeyVersion, // KRB5KRB_AP_ERR_BADKEYVER
 	0x96c73ae6: ErrKeytabKeyVersion, // KRB5_KT_KVNONOTFOUND (MIT)
 	0x96c73ab5: ErrKeytabNoKey,      // KRB5_KT_NOTFOUND
+	0x96c73ab6: ErrKeytabNoKey,      // KRB5_KT_END (Heimdal: kvno not in the keytab)
 	0x96c73a1f: ErrWrongKey,         // KRB5KRB_AP_ERR_BAD_INTEGRITY
 }
 

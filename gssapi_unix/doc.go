@@ -145,6 +145,11 @@
 //     per-message call of an established context after its end time with
 //     GSS_S_CONTEXT_EXPIRED (gss.ErrContextExpired) on both libraries
 //     (TestErrContextExpired).
+//   - Key rotation the acceptor's keytab lacks: MIT fails with
+//     KRB5KRB_AP_ERR_BADKEYVER ("kvno 3 not found in keytab; keytab is
+//     likely out of date", gss.ErrKeytabKeyVersion), Heimdal with KRB5_KT_END
+//     ("Failed to find … (kvno 2) in keytab", gss.ErrKeytabNoKey)
+//     (TestErrKeytabStale).
 //   - A KDC that never answers: both libraries end with KRB5_KDC_UNREACH
 //     (gss.ErrKDCUnreachable), MIT 1.20 after 27 s (TCP accepted and
 //     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)

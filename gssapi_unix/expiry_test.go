@@ -84,3 +84,28 @@ func TestErrKDCSilent(t *testing.T) {
 		t.Log(runChild(t, name, "KRB5CCNAME="+cc, "KRB5_CONFIG="+r.WriteConf(t, name, s.Addr)))
 	}
 }
+
+// TestErrKeytabStale rotates a service's key on the KDC without exporting
+// it: the acceptor, whose keytab has only the old key, fails with
+// gss.ErrKeytabKeyVersion on MIT (KRB5KRB_AP_ERR_BADKEYVER) and
+// gss.ErrKeytabNoKey on Heimdal (KRB5_KT_END).
+func TestErrKeytabStale(t *testing.T) {
+	p := provider(t)
+	r := needRealm(t)
+	const svc = "HTTP/stale.gssnego.test"
+	r.AddService(t, svc)
+	r.RotateKey(t, svc)
+	ini, err := p.InitSecContext(importTarget(t, p, r.Principal(svc)), gss.WithFlags(gss.FlagMutual))
+	require.NoError(t, err)
+	defer ini.Close()
+	acc, err := p.AcceptSecContext()
+	require.NoError(t, err)
+	defer acc.Close()
+	tok, err := ini.Continue(nil)
+	require.NoError(t, err)
+	_, err = acc.Continue(tok)
+	logErr(t, "ticket newer than the keytab", err)
+	want := byImpl(gss.ErrKeytabKeyVersion, gss.ErrKeytabNoKey).(*gss.Fault)
+	assert.ErrorIs(t, err, want)
+	assert.Contains(t, err.Error(), "gss: "+want.Text()+": gss_accept_sec_context: ")
+}
