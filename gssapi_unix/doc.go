@@ -150,6 +150,11 @@
 //     likely out of date", gss.ErrKeytabKeyVersion), Heimdal with KRB5_KT_END
 //     ("Failed to find … (kvno 2) in keytab", gss.ErrKeytabNoKey)
 //     (TestErrKeytabStale).
+//   - Clock skew: an MIT acceptor whose clock is 10 minutes ahead refuses
+//     the AP-REQ (KRB5KRB_AP_ERR_SKEW, gss.ErrClockSkew); Heimdal 7.8's
+//     acceptor accepts it — it checks the ticket's times but not the
+//     authenticator's — and fails only once the ticket looks expired
+//     (TestErrClockSkew, libfaketime in a child process).
 //   - A KDC that never answers: both libraries end with KRB5_KDC_UNREACH
 //     (gss.ErrKDCUnreachable), MIT 1.20 after 27 s (TCP accepted and
 //     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)

@@ -3,6 +3,7 @@
 package gssapi_unix
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 )
 
@@ -108,4 +110,49 @@ func TestErrKeytabStale(t *testing.T) {
 	want := byImpl(gss.ErrKeytabKeyVersion, gss.ErrKeytabNoKey).(*gss.Fault)
 	assert.ErrorIs(t, err, want)
 	assert.Contains(t, err.Error(), "gss: "+want.Text()+": gss_accept_sec_context: ")
+}
+
+// TestErrClockSkew hands an AP-REQ made now to an acceptor whose library
+// clock is 10 minutes ahead (child process under libfaketime: the Go
+// runtime's clock is not shifted, the library's libc calls are): MIT fails
+// with gss.ErrClockSkew; Heimdal 7.8 accepts it (it does not check the
+// authenticator's time; 2 days ahead it does fail, ticket expired).
+func TestErrClockSkew(t *testing.T) {
+	const tokenEnv = "GSSNEGO_SKEW_APREQ"
+	if childCase() == "skewed-acceptor" {
+		tok, err := base64.StdEncoding.DecodeString(os.Getenv(tokenEnv))
+		require.NoError(t, err)
+		acc, err := New().AcceptSecContext()
+		require.NoError(t, err)
+		defer acc.Close()
+		_, err = acc.Continue(tok)
+		logErr(t, "acceptor 10 min ahead", err)
+		if implementation == "Heimdal" {
+			// Heimdal 7.8's acceptor does not compare the authenticator's
+			// time with its clock (it keeps no replay cache either, see
+			// TestErrReplayedAPREQ); only the ticket's times are checked.
+			assert.NoError(t, err)
+			return
+		}
+		assert.ErrorIs(t, err, gss.ErrClockSkew)
+		assert.Contains(t, err.Error(), "gss: "+gss.ErrClockSkew.Text()+": ")
+		return
+	}
+	p := provider(t)
+	var lib string
+	for _, l := range []string{"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"} {
+		if _, err := os.Stat(l); err == nil {
+			lib = l
+		}
+	}
+	if lib == "" {
+		lab.Unavailable(t, "libfaketime not found (Debian package faketime)")
+	}
+	ini, err := p.InitSecContext(importTarget(t, p, realm.Principal(targetHTTP)), gss.WithFlags(gss.FlagMutual))
+	require.NoError(t, err)
+	defer ini.Close()
+	tok, err := ini.Continue(nil)
+	require.NoError(t, err)
+	t.Log(runChild(t, "skewed-acceptor", tokenEnv+"="+base64.StdEncoding.EncodeToString(tok),
+		"LD_PRELOAD="+lib, "FAKETIME=+10m", "FAKETIME_DONT_FAKE_MONOTONIC=1"))
 }
