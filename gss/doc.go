@@ -23,4 +23,12 @@
 //	target, err := p.ImportName("HTTP@www.example.com", gss.NameHostBasedService)
 //	ctx, err := p.InitSecContext(target, gss.WithMech(gss.MechKRB5), gss.WithFlags(gss.FlagMutual|gss.FlagInteg))
 //	out, err := ctx.Continue(nil) // send out; feed the reply to Continue until !ctx.ContinueNeeded()
+//
+// A step can block inside the native library (waiting for a KDC); to bound
+// it by a deadline, step with ContinueContext(ctx, sc, in), which returns at
+// the deadline with an *AbandonedError and frees the context when the
+// native call returns. Kerberos failures with a cause the user can act on
+// (an unreachable KDC, clock skew, an expired ticket, a stale keytab) carry
+// a Fault (ErrKDCUnreachable, ErrClockSkew, …) that errors.Is finds and the
+// message leads with; docs/errors.md lists them.
 package gss

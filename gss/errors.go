@@ -117,6 +117,9 @@ type Error struct {
 	Minor   uint32 // mechanism status, or the SSPI SECURITY_STATUS
 	Mech    OID    // mechanism the minor code belongs to, if known
 	Message string // native text (gss_display_status, SSPI FormatMessage)
+	// Fault is the actionable cause recognised from Minor (nil if none);
+	// errors.Is matches it and Error leads with it.
+	Fault *Fault
 
 	sentinel bool
 }
@@ -124,6 +127,10 @@ type Error struct {
 func (e *Error) Error() string {
 	var sb strings.Builder
 	sb.WriteString("gss: ")
+	if e.Fault != nil {
+		sb.WriteString(e.Fault.Text())
+		sb.WriteString(": ")
+	}
 	if e.Op != "" {
 		sb.WriteString(e.Op)
 		sb.WriteString(": ")
@@ -142,6 +149,14 @@ func (e *Error) Error() string {
 		sb.WriteByte(')')
 	}
 	return sb.String()
+}
+
+// Unwrap exposes the Fault, if any, to errors.Is and errors.As.
+func (e *Error) Unwrap() error {
+	if e.Fault == nil {
+		return nil
+	}
+	return e.Fault
 }
 
 // Is matches the sentinels: a routine-error sentinel matches any error with
@@ -191,5 +206,5 @@ var (
 // NewError builds an Error; backends use it so that every error carries the
 // operation and the native text.
 func NewError(op string, major Status, minor uint32, mech OID, msg string) *Error {
-	return &Error{Op: op, Major: major, Minor: minor, Mech: mech, Message: msg}
+	return &Error{Op: op, Major: major, Minor: minor, Mech: mech, Message: msg, Fault: faultOf(minor)}
 }

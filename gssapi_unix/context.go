@@ -296,6 +296,14 @@ func (c *SecContext) handle(op string) (C.gss_ctx_id_t, error) {
 		}
 		return nil, errUsage(op, gss.StatusNoContext, "security context not started")
 	}
+	if c.established && !c.expires.IsZero() && !time.Now().Before(c.expires) {
+		// MIT 1.20's krb5 mechanism goes on signing and sealing with an
+		// expired context (TestErrContextExpired): refuse here, as RFC 2743
+		// §1.2.2 and SSPI do, so the same error comes on every backend.
+		return nil, gss.NewError(op, gss.StatusContextExpired, 0, c.mech,
+			"gssapi_unix: security context expired at "+c.expires.UTC().Format(time.RFC3339)+
+				" (the end time of its Kerberos ticket): establish a new context, after kinit if the TGT has expired too")
+	}
 	return c.res.h, nil
 }
 

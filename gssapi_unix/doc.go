@@ -148,6 +148,27 @@
 //     the binding deletes the context at once on both libraries; later
 //     calls are gss.ErrNoContext (TestFailedStepKillsContext; it crashed
 //     the HTTP client's mutual-auth test under -tags heimdal before).
+//   - Context expiry: MIT 1.20's krb5 mechanism keeps signing and sealing
+//     with a context past its end time (the service ticket's; MIT's
+//     acceptor adds its clockskew allowance). The binding refuses every
+//     per-message call of an established context after its end time with
+//     GSS_S_CONTEXT_EXPIRED (gss.ErrContextExpired) on both libraries
+//     (TestErrContextExpired).
+//   - Key rotation the acceptor's keytab lacks: MIT fails with
+//     KRB5KRB_AP_ERR_BADKEYVER ("kvno 3 not found in keytab; keytab is
+//     likely out of date", gss.ErrKeytabKeyVersion), Heimdal with KRB5_KT_END
+//     ("Failed to find … (kvno 2) in keytab", gss.ErrKeytabNoKey)
+//     (TestErrKeytabStale).
+//   - Clock skew: an MIT acceptor whose clock is 10 minutes ahead refuses
+//     the AP-REQ (KRB5KRB_AP_ERR_SKEW, gss.ErrClockSkew); Heimdal 7.8's
+//     acceptor accepts it — it checks the ticket's times but not the
+//     authenticator's — and fails only once the ticket looks expired
+//     (TestErrClockSkew, libfaketime in a child process).
+//   - A KDC that never answers: both libraries end with KRB5_KDC_UNREACH
+//     (gss.ErrKDCUnreachable), MIT 1.20 after 27 s (TCP accepted and
+//     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)
+//     (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
+//     bound a step with gss.ContinueContext instead of waiting for that.
 //   - Heimdal keeps the text of the last error per thread: the binding
 //     keeps the goroutine on its thread from the failing call to
 //     gss_display_status, or the KDC's message is lost (lockThread).

@@ -158,6 +158,9 @@ func TestErrKDCDown(t *testing.T) {
 		logErr(t, "KDC down", err)
 		t.Logf("failed after %v", time.Since(start))
 		assert.ErrorIs(t, err, gss.ErrFailure)
+		// Both libraries report KRB5_KDC_UNREACH: the error leads with it.
+		assert.ErrorIs(t, err, gss.ErrKDCUnreachable)
+		assert.Contains(t, err.Error(), "gss: "+gss.ErrKDCUnreachable.Text())
 		return
 	}
 	needRealm(t)

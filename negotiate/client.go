@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -113,7 +114,8 @@ func (c *Client) step(in []byte) ([]byte, error) {
 
 // sendInit builds the NegTokenInit, with the optimistic token of the first
 // mechanism that can produce one; mechanisms that fail to start (no ticket,
-// unknown service) are dropped from the list, as Windows does.
+// unknown service) are dropped from the list, as Windows does, with the
+// other OIDs of the same provider mechanism (both Kerberos OIDs).
 func (c *Client) sendInit() ([]byte, error) {
 	mechs := c.cfg.mechs()
 	if len(mechs) == 0 {
@@ -131,7 +133,11 @@ func (c *Client) sendInit() ([]byte, error) {
 			if firstErr == nil {
 				firstErr = err
 			}
-			mechs = mechs[1:]
+			// Every Kerberos OID is the same provider mechanism: after
+			// one failed to start (no ticket, KDC unreachable) the others
+			// would fail the same way, after the same KDC timeouts.
+			failed := providerMech(mechs[0])
+			mechs = slices.DeleteFunc(mechs[1:], func(m gss.OID) bool { return providerMech(m) == failed })
 		}
 		if c.mech == nil {
 			return nil, engineErr(ErrNoCommonMech, "", "no offered mechanism could start", firstErr)

@@ -3,6 +3,9 @@ package negotiate
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/gssnego/gssnego/gss"
 )
 
 // Sentinels for what callers branch on. Verdict.Err wraps one of them with
@@ -48,6 +51,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	var f *gss.Fault
+	if e.Cause != nil && errors.As(e.Cause, &f) {
+		// The mechanism's failure has a cause the user can act on (an
+		// unreachable KDC, clock skew): say it first, not the SPNEGO
+		// consequence ("no common mechanism"), which errors.Is still finds.
+		cause := strings.Replace(e.Cause.Error(), f.Text()+": ", "", 1)
+		return "negotiate: " + f.Text() + ": " + e.Op + ": " + cause
+	}
 	s := e.Kind.Error() + ": " + e.Op
 	if e.Rule != "" {
 		s += " (rule " + e.Rule + ")"

@@ -115,8 +115,17 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		tr.Proxy = http.ProxyURL(u)
 	}
-	client := &http.Client{Transport: tr, Timeout: *timeout}
-	resp, err := client.Get(fs.Arg(0))
+	// A context deadline rather than http.Client.Timeout: it bounds the
+	// same (connection, legs, body) and keeps the error's chain, so an
+	// authentication step abandoned at the deadline says so.
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fs.Arg(0), nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "gssnego http-get:", err)
+		return httpGetUsage
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "gssnego http-get:", err)
 		printHTTPResult(stdout, res, *asJSON)

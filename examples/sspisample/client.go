@@ -1,6 +1,7 @@
 package sspisample
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"time"
@@ -17,14 +18,19 @@ func Client(conn net.Conn, target string, cfg Config) (*Result, error) {
 	if err != nil {
 		return &Result{}, err
 	}
-	_ = conn.SetDeadline(time.Now().Add(c.Timeout))
+	deadline := time.Now().Add(c.Timeout)
+	_ = conn.SetDeadline(deadline)
+	// The same deadline bounds the native steps, which a socket deadline
+	// cannot interrupt (gss_init_sec_context waiting on the KDC).
+	dctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	ctx, err := c.newClientContext(target)
 	if err != nil {
 		return &Result{Package: c.Package, Engine: c.Engine}, err
 	}
-	defer ctx.Close()
 	s := newSession(c, ctx, true)
-	err = s.clientAuth(conn)
+	defer s.close()
+	err = s.clientAuth(dctx, conn)
 	if err == nil {
 		err = s.clientMessage(conn)
 	}
@@ -37,8 +43,8 @@ func Client(conn net.Conn, target string, cfg Config) (*Result, error) {
 
 // clientAuth is the sample's authentication loop: first token out, then
 // read/continue/send until the context is established.
-func (s *session) clientAuth(conn net.Conn) error {
-	out, err := s.ctx.Continue(nil)
+func (s *session) clientAuth(dctx context.Context, conn net.Conn) error {
+	out, err := s.step(dctx, nil)
 	s.saw(true, out)
 	if err != nil {
 		return fmt.Errorf("sspisample: first client token: %w", err)
@@ -52,7 +58,7 @@ func (s *session) clientAuth(conn net.Conn) error {
 			return err
 		}
 		s.saw(false, in)
-		out, err := s.ctx.Continue(in)
+		out, err := s.step(dctx, in)
 		s.saw(true, out)
 		if err != nil {
 			return fmt.Errorf("sspisample: authentication: %w", err)

@@ -1,6 +1,9 @@
 package sspisample
 
 import (
+	"context"
+	"errors"
+
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -38,6 +41,10 @@ type session struct {
 	initiator bool
 	raw       *negotiate.Transcript // for raw packages
 
+	// abandoned: a step outlived the deadline; the context now belongs to
+	// gss.ContinueContext, which closes it when the native call returns.
+	abandoned bool
+
 	msg        []byte // the server's message
 	sealed     bool
 	tlen, clen int
@@ -63,9 +70,29 @@ func (s *session) saw(sent bool, tok []byte) {
 	s.raw.Add(d, append([]byte(nil), tok...))
 }
 
+// step is one Continue bounded by dctx (gss.ContinueContext).
+func (s *session) step(dctx context.Context, in []byte) ([]byte, error) {
+	out, err := gss.ContinueContext(dctx, s.ctx, in)
+	if errors.Is(err, gss.ErrAbandoned) {
+		s.abandoned = true
+	}
+	return out, err
+}
+
+// close closes the context unless a step abandoned it.
+func (s *session) close() {
+	if !s.abandoned {
+		s.ctx.Close()
+	}
+}
+
 // result collects what the session knows; err is how the exchange ended.
 func (s *session) result(err error) *Result {
 	r := &Result{Package: s.cfg.Package, Engine: s.cfg.Engine}
+	if s.abandoned {
+		r.Verdict = verdictOf(nil, err)
+		return r // the context is busy in the abandoned step: nothing to ask
+	}
 	switch c := s.ctx.(type) {
 	case interface{ Record() negotiate.Record }:
 		rec := c.Record()

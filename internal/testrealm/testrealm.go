@@ -349,13 +349,6 @@ func (r *Realm) AddService(tb testing.TB, principal string, etypes ...gss.Enctyp
 	r.kadmin(tb, serviceScript(principal, r.Keytab, etypes...))
 }
 
-// Kadmin runs a kadmin.local script (one command a line) against the
-// realm's database, e.g. "modprinc +ok_to_auth_as_delegate HTTP/localhost".
-func (r *Realm) Kadmin(tb testing.TB, script string) {
-	tb.Helper()
-	r.kadmin(tb, script)
-}
-
 func (r *Realm) kadmin(tb testing.TB, script string) {
 	tb.Helper()
 	if _, err := r.run(script, r.tools["kadmin.local"], "-r", r.Name); err != nil {

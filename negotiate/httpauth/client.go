@@ -241,6 +241,9 @@ type exchange struct {
 
 	bodyUsed  bool // orig.Body went out; later legs need GetBody
 	ctxFailed bool // a Continue call failed: the context is not inquired
+	// ctxAbandoned: the request's context ended during a step; the
+	// context now belongs to gss.ContinueContext, which closes it.
+	ctxAbandoned bool
 }
 
 func (x *exchange) run() (*http.Response, error) {
@@ -276,9 +279,8 @@ func (x *exchange) run() (*http.Response, error) {
 		maxLegs = DefaultMaxLegs
 	}
 	for {
-		out, err := x.ctx.Continue(in)
+		out, err := x.step(in)
 		if err != nil {
-			x.ctxFailed = true
 			return nil, err
 		}
 		if len(out) == 0 {
@@ -319,15 +321,25 @@ func (x *exchange) run() (*http.Response, error) {
 	}
 }
 
+// step runs one Continue bounded by the request's context: a native call
+// blocked on the KDC does not hold the request past its deadline.
+func (x *exchange) step(in []byte) ([]byte, error) {
+	out, err := gss.ContinueContext(x.orig.Context(), x.ctx, in)
+	if err != nil {
+		x.ctxFailed = true
+		x.ctxAbandoned = errors.Is(err, gss.ErrAbandoned)
+	}
+	return out, err
+}
+
 // final processes the last response's token: the server's proof of identity.
 func (x *exchange) final(resp *http.Response, tok []byte) error {
 	if len(tok) > 0 {
 		if !x.ctx.ContinueNeeded() {
 			return fmt.Errorf("%w: server sent a token (status %d) after the context completed", ErrProtocol, resp.StatusCode)
 		}
-		out, err := x.ctx.Continue(tok)
+		out, err := x.step(tok)
 		if err != nil {
-			x.ctxFailed = true
 			return fmt.Errorf("%w: %w", ErrMutualAuthFailed, err)
 		}
 		if len(out) > 0 || x.ctx.ContinueNeeded() {
@@ -489,7 +501,7 @@ func (x *exchange) leg(tok []byte, withBody bool) *http.Request {
 
 // finish records what the context knows and releases it.
 func (x *exchange) finish() {
-	if x.ctx != nil {
+	if x.ctx != nil && !x.ctxAbandoned {
 		// A failed context has nothing left to describe (gssapi_unix
 		// deletes it; Heimdal used to crash when asked): not inquired.
 		if !x.ctxFailed {

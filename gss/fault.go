@@ -1,0 +1,91 @@
+package gss
+
+// Fault is a cause of failure the user can act on, recognised from the
+// mechanism's minor status: what happened and what to do about it. A
+// *Error whose minor code is one of these matches the Fault with errors.Is
+// (errors.Is(err, gss.ErrKDCUnreachable)), besides the major-status
+// sentinels, and its message leads with the fault.
+type Fault struct {
+	What string // what happened, e.g. "cannot reach any KDC of the realm"
+	Fix  string // what to do, e.g. "check krb5.conf's kdc entries …"
+}
+
+func (f *Fault) Error() string { return "gss: " + f.Text() }
+
+// Text is the fault and its fix without the package prefix, for callers
+// that lead their own message with it.
+func (f *Fault) Text() string { return f.What + " (" + f.Fix + ")" }
+
+// Faults recognised in the minor status of the krb5 mechanism (the error
+// table MIT and Heimdal share). docs/errors.md lists when each occurs.
+var (
+	// ErrKDCUnreachable: no KDC of the realm answered (refused, silent or
+	// unresolvable). KRB5_KDC_UNREACH, KRB5_REALM_CANT_RESOLVE.
+	ErrKDCUnreachable = &Fault{
+		What: "cannot reach any KDC of the realm",
+		Fix:  "check the realm's kdc entries in krb5.conf (KRB5_CONFIG), that the KDC runs, and that its port (88 by default, UDP and TCP) is reachable from here",
+	}
+	// ErrClockSkew: this host's clock and the KDC's or the server's differ
+	// by more than the allowed skew. KRB5KRB_AP_ERR_SKEW.
+	ErrClockSkew = &Fault{
+		What: "clock skew too great",
+		Fix:  "synchronise the clocks of this host, the server and the KDC (NTP); the allowed difference is krb5.conf's clockskew, 300 s by default",
+	}
+	// ErrTicketExpired: a ticket (the TGT, or the service ticket the
+	// acceptor was given) is past its end time. KRB5KRB_AP_ERR_TKT_EXPIRED.
+	ErrTicketExpired = &Fault{
+		What: "Kerberos ticket expired",
+		Fix:  "get a new ticket with kinit (or renew it with kinit -R), then retry",
+	}
+	// ErrNoTicket: the credential cache is missing, unreadable or holds no
+	// usable TGT. KRB5_FCC_NOFILE, KRB5_CC_NOTFOUND, KRB5_CC_FORMAT,
+	// KRB5_CC_END.
+	ErrNoTicket = &Fault{
+		What: "no usable Kerberos ticket in the credential cache",
+		Fix:  "run kinit (klist shows what the cache holds; check that KRB5CCNAME names the cache you mean)",
+	}
+	// ErrKeytabKeyVersion: the acceptor's keytab has no key with the key
+	// version the ticket was encrypted with (the service's key was rotated
+	// and the keytab not updated, or the other way round).
+	// KRB5KRB_AP_ERR_BADKEYVER, KRB5_KT_KVNONOTFOUND.
+	ErrKeytabKeyVersion = &Fault{
+		What: "the service keytab has no key of the ticket's key version",
+		Fix:  "export the service's current key into its keytab (kadmin ktadd -norandkey, or keep the old and the new key during a rotation) and compare kvno SERVICE with klist -k KEYTAB",
+	}
+	// ErrKeytabNoKey: the acceptor's keytab has no key for the ticket's
+	// service principal, enctype or key version. KRB5_KT_NOTFOUND, and
+	// KRB5_KT_END, which Heimdal reports for a key version it lacks.
+	ErrKeytabNoKey = &Fault{
+		What: "the service keytab has no key for the requested service",
+		Fix:  "add the service principal's current keys to the keytab the server reads (KRB5_KTNAME), with the enctypes and the key version the KDC issues (kvno SERVICE, klist -k -e KEYTAB)",
+	}
+	// ErrWrongKey: the ticket does not decrypt with the keytab's key of
+	// that version (the key changed without a kvno change, or a keytab
+	// from another KDC). KRB5KRB_AP_ERR_BAD_INTEGRITY.
+	ErrWrongKey = &Fault{
+		What: "the ticket does not decrypt with the service's key",
+		Fix:  "re-export the service key from the KDC into the keytab; tickets issued before a key change stop working until the client gets a new one (kdestroy; kinit)",
+	}
+)
+
+// krb5Faults maps krb5 minor statuses (com_err codes of the krb5 table,
+// shared by MIT and Heimdal) to faults.
+var krb5Faults = map[uint32]*Fault{
+	0x96c73a9c: ErrKDCUnreachable,   // KRB5_KDC_UNREACH
+	0x96c73adc: ErrKDCUnreachable,   // KRB5_REALM_CANT_RESOLVE
+	0x96c73a25: ErrClockSkew,        // KRB5KRB_AP_ERR_SKEW
+	0x96c73a20: ErrTicketExpired,    // KRB5KRB_AP_ERR_TKT_EXPIRED
+	0x96c73a21: ErrClockSkew,        // KRB5KRB_AP_ERR_TKT_NYV: ticket from the future
+	0x96c73ac3: ErrNoTicket,         // KRB5_FCC_NOFILE
+	0x96c73a8d: ErrNoTicket,         // KRB5_CC_NOTFOUND
+	0x96c73ac7: ErrNoTicket,         // KRB5_CC_FORMAT
+	0x96c73a8e: ErrNoTicket,         // KRB5_CC_END
+	0x96c73a2c: ErrKeytabKeyVersion, // KRB5KRB_AP_ERR_BADKEYVER
+	0x96c73ae6: ErrKeytabKeyVersion, // KRB5_KT_KVNONOTFOUND (MIT)
+	0x96c73ab5: ErrKeytabNoKey,      // KRB5_KT_NOTFOUND
+	0x96c73ab6: ErrKeytabNoKey,      // KRB5_KT_END (Heimdal: kvno not in the keytab)
+	0x96c73a1f: ErrWrongKey,         // KRB5KRB_AP_ERR_BAD_INTEGRITY
+}
+
+// faultOf recognises a minor status.
+func faultOf(minor uint32) *Fault { return krb5Faults[minor] }
