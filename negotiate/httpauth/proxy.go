@@ -275,8 +275,7 @@ func (x *exchange) tunnel(ctx context.Context, c *connectConn, creq *http.Reques
 			}
 			c.close()
 		}
-		if tok, err = x.ctx.Continue(in); err != nil {
-			x.ctxFailed = true
+		if tok, err = x.step(in); err != nil { // bounded by the dial's context
 			return nil, err
 		}
 		if len(tok) == 0 {
