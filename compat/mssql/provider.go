@@ -85,7 +85,7 @@ func (a *Authenticator) start() error {
 		return &Error{Step: StepTarget, SPN: a.spn, Err: err}
 	}
 	a.target = target
-	engineProvider, release, err := withNTLMTarget(p, a.spn)
+	engineProvider, release, err := negotiate.NTLMTargetProvider(p, a.spn)
 	if err != nil {
 		return &Error{Step: StepTarget, SPN: a.spn, Err: err}
 	}

@@ -59,7 +59,7 @@ func NewClientContextWithFlags(cred *sspi.Credentials, targetName string, flags 
 	if err != nil {
 		return fail(err)
 	}
-	wrapped, releaseNTLM, err := withNTLMTarget(p, targetName)
+	wrapped, releaseNTLM, err := negotiate.NTLMTargetProvider(p, targetName)
 	if err != nil {
 		target.Release()
 		return fail(err)
