@@ -8,11 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,29 +24,10 @@ import (
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 )
 
-var (
-	cliOnce sync.Once
-	cliPath string
-	cliErr  error
-)
-
 // gssnegoCLI builds cmd/gssnego once per test binary.
 func gssnegoCLI(t *testing.T) string {
 	t.Helper()
-	goBin := lab.NeedCommand(t, "go")[0]
-	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gssnego-faults-cli")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliPath = filepath.Join(dir, "gssnego")
-		if out, err := exec.Command(goBin, "build", "-o", cliPath, "../../cmd/gssnego").CombinedOutput(); err != nil {
-			cliErr = errors.New(string(out))
-		}
-	})
-	require.NoError(t, cliErr)
-	return cliPath
+	return lab.GoBuild(t, "github.com/gssnego/gssnego/cmd/gssnego")
 }
 
 // runCLI runs gssnego in the process's (test-modified) environment and

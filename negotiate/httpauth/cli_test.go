@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,30 +19,10 @@ import (
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 )
 
-var (
-	cliOnce sync.Once
-	cliPath string
-	cliErr  error
-)
-
 // gssnegoCLI builds cmd/gssnego once per test binary.
 func gssnegoCLI(t *testing.T) string {
 	t.Helper()
-	goBin := lab.NeedCommand(t, "go")[0]
-	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gssnego-cli")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliPath = filepath.Join(dir, "gssnego")
-		out, err := exec.Command(goBin, "build", "-o", cliPath, "../../cmd/gssnego").CombinedOutput()
-		if err != nil {
-			cliErr = errors.New(string(out))
-		}
-	})
-	require.NoError(t, cliErr)
-	return cliPath
+	return lab.GoBuild(t, "github.com/gssnego/gssnego/cmd/gssnego")
 }
 
 // runCLI runs gssnego with the realm's environment; it returns the output
