@@ -23,7 +23,7 @@ var (
 	// unresolvable). KRB5_KDC_UNREACH, KRB5_REALM_CANT_RESOLVE.
 	ErrKDCUnreachable = &Fault{
 		What: "cannot reach any KDC of the realm",
-		Fix:  "check the realm's kdc entries in krb5.conf (KRB5_CONFIG), that the KDC runs, and that its port (88 by default, UDP and TCP) is reachable from here",
+		Fix:  "check the realm's kdc entries in krb5.conf (KRB5_CONFIG), that the KDC runs, and that its port (88 by default, UDP and TCP) is reachable from here; on Windows, that a domain controller of the domain is reachable (nltest /dsgetdc:DOMAIN)",
 	}
 	// ErrClockSkew: this host's clock and the KDC's or the server's differ
 	// by more than the allowed skew. KRB5KRB_AP_ERR_SKEW.
@@ -85,6 +85,11 @@ var krb5Faults = map[uint32]*Fault{
 	0x96c73ab5: ErrKeytabNoKey,      // KRB5_KT_NOTFOUND
 	0x96c73ab6: ErrKeytabNoKey,      // KRB5_KT_END (Heimdal: kvno not in the keytab)
 	0x96c73a1f: ErrWrongKey,         // KRB5KRB_AP_ERR_BAD_INTEGRITY
+
+	// SSPI's SEC_E codes, the minor status of sspi_windows errors; they
+	// never collide with the krb5 table (0x96c73axx).
+	0x80090311: ErrKDCUnreachable, // SEC_E_NO_AUTHENTICATING_AUTHORITY: no DC/KDC could be contacted
+	0x80090324: ErrClockSkew,      // SEC_E_TIME_SKEW
 }
 
 // faultOf recognises a minor status.

@@ -89,3 +89,14 @@ func TestErrorIsNilTarget(t *testing.T) {
 		t.Fatal("a nil target matched")
 	}
 }
+
+// TestFaultsFromSSPICodes: an SSPI error (sspi_windows puts the SEC_E code
+// in Minor) leads with the same faults as MIT's and Heimdal's.
+func TestFaultsFromSSPICodes(t *testing.T) {
+	for code, want := range map[uint32]*Fault{0x80090311: ErrKDCUnreachable, 0x80090324: ErrClockSkew} {
+		err := NewError("InitializeSecurityContext", StatusFailure, code, MechKRB5, "SEC_E_…")
+		if !errors.Is(err, want) {
+			t.Errorf("0x%08X: %v does not match %v", code, err, want)
+		}
+	}
+}
