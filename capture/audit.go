@@ -33,7 +33,9 @@ type Exchange struct {
 	Mech string `json:"mech,omitempty"`
 	// Frames lists the capture frame numbers (1-based) that completed each token.
 	Frames []int `json:"frames"`
-	// Transcript holds the tokens and the policy's verdict.
+	// Tokens are the raw tokens (base64 in JSON), ready for gssnego inspect.
+	Tokens [][]byte `json:"tokens"`
+	// Transcript holds the decoded tokens and the policy's verdict.
 	Transcript *negotiate.Transcript `json:"transcript"`
 	// Wrapped counts per-message security tokens that followed on the
 	// connection (LDAP SASL wrap): traffic, not exchanges.
@@ -224,6 +226,7 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 		a.res.Exchanges = append(a.res.Exchanges, f.cur)
 	}
 	f.cur.Transcript.Add(d, tok)
+	f.cur.Tokens = append(f.cur.Tokens, tok)
 	f.cur.Frames = append(f.cur.Frames, p.Index)
 }
 

@@ -1,0 +1,97 @@
+//go:build linux
+
+package capture
+
+import (
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gssnego/gssnego/internal/apache"
+	"github.com/gssnego/gssnego/internal/lab"
+	"github.com/gssnego/gssnego/internal/pcaprec"
+	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/negotiate"
+)
+
+func auditFile(t *testing.T, path string) *Result {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	res, err := Audit(f, Options{})
+	require.NoError(t, err)
+	return res
+}
+
+// TestAuditCurlApache records curl --negotiate against Apache
+// mod_auth_gssapi (MIT realm) and expects one complete krb5 exchange per
+// request, no MIC due (krb5 first and chosen), and tshark to see the same
+// Negotiate tokens.
+func TestAuditCurlApache(t *testing.T) {
+	realm := testrealm.Start(t)
+	s := apache.Start(t, realm)
+	rec := pcaprec.Start(t, t.TempDir(), "tcp port "+s.Addr[strings.LastIndexByte(s.Addr, ':')+1:])
+	env := append(os.Environ(), realm.Env()...)
+	curl := lab.NeedCommand(t, "curl")[0]
+	const requests = 3
+	for i := 0; i < requests; i++ {
+		cmd := exec.Command(curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--negotiate", "-u", ":", s.URL)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Equal(t, "200", string(out))
+	}
+	path := rec.Stop()
+	if d := os.Getenv("GSSNEGO_KEEP_CAPTURE"); d != "" {
+		b, _ := os.ReadFile(path)
+		os.WriteFile(d, b, 0o644)
+	}
+	res := auditFile(t, path)
+	assert.Empty(t, res.Warnings)
+	require.Len(t, res.Exchanges, requests, "one exchange per curl request")
+	for _, e := range res.Exchanges {
+		v := e.Verdict()
+		assert.Equal(t, "http", e.Carrier)
+		assert.Equal(t, negotiate.ResultOK, v.Result, v.Reason)
+		assert.True(t, v.Complete)
+		assert.Len(t, e.Transcript.Reports, 2, "NegTokenInit + AP-REQ, accept-completed + AP-REP")
+		assert.Equal(t, "127.0.0.1", e.Server.Addr().String())
+		assert.Equal(t, s.Addr, e.Server.String())
+	}
+	assertTsharkAgrees(t, path, res)
+}
+
+// assertTsharkAgrees compares the Negotiate tokens tshark decodes (an
+// independent reassembler and HTTP parser) with the ones the audit found,
+// frame by frame.
+func assertTsharkAgrees(t *testing.T, path string, res *Result) {
+	t.Helper()
+	tshark, err := lab.LookPath("tshark")
+	if err != nil {
+		lab.Unavailable(t, "tshark not installed: %v", err)
+		return
+	}
+	cmd := exec.Command(tshark, "-n", "-r", path, "-Y", "spnego", "-T", "fields", "-E", "separator=|",
+		"-e", "frame.number", "-e", "http.authorization", "-e", "http.www_authenticate")
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s", out)
+	var theirs []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(l, "|")
+		theirs = append(theirs, f[0]+" "+strings.TrimPrefix(strings.Join(f[1:], ""), "Negotiate "))
+	}
+	var ours []string
+	for _, e := range res.Exchanges {
+		for i, f := range e.Frames {
+			ours = append(ours, strconv.Itoa(f)+" "+base64.StdEncoding.EncodeToString(e.Tokens[i]))
+		}
+	}
+	assert.Equal(t, theirs, ours, "frame and token tshark decodes SPNEGO in vs what the audit found")
+}
