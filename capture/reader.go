@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -109,13 +110,20 @@ func (rd *Reader) Next() (Packet, error) {
 	return Packet{Time: time.Unix(int64(sec), ns).UTC(), LinkType: rd.link, Data: data, OrigLen: int(orig), Index: rd.n}, nil
 }
 
+// read returns the next n bytes. It grows its buffer as bytes arrive, so a
+// hostile length field costs no more memory than the file holds.
 func (rd *Reader) read(n int) ([]byte, error) {
-	if cap(rd.buf) < n {
-		rd.buf = make([]byte, n)
+	rd.buf = rd.buf[:0]
+	for len(rd.buf) < n {
+		k := min(n-len(rd.buf), 1<<16)
+		rd.buf = slices.Grow(rd.buf, k)
+		m, err := io.ReadFull(rd.r, rd.buf[len(rd.buf):len(rd.buf)+k])
+		rd.buf = rd.buf[:len(rd.buf)+m]
+		if err != nil {
+			return rd.buf, err
+		}
 	}
-	rd.buf = rd.buf[:n]
-	_, err := io.ReadFull(rd.r, rd.buf)
-	return rd.buf, err
+	return rd.buf, nil
 }
 
 // nextNG reads pcapng blocks until an enhanced or simple packet block.
