@@ -16,6 +16,7 @@ import (
 	"github.com/gssnego/gssnego/internal/apache"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/pcaprec"
+	"github.com/gssnego/gssnego/internal/sambadc"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -94,4 +95,60 @@ func assertTsharkAgrees(t *testing.T, path string, res *Result) {
 		}
 	}
 	assert.Equal(t, theirs, ours, "frame and token tshark decodes SPNEGO in vs what the audit found")
+}
+
+// TestAuditLdapsearchSambaLDAP records ldapsearch -Y GSS-SPNEGO against
+// Samba AD's LDAP (through the DC's host-side forwarder, so the capture is
+// on the host's loopback) and expects one SPNEGO bind exchange followed by
+// SASL-wrapped PDUs (Samba requires sign or seal).
+func TestAuditLdapsearchSambaLDAP(t *testing.T) {
+	d := sambadc.Start(t)
+	out, err := d.Command("samba-tool", "spn", "add", "ldap/localhost", "DC1$", "-s", d.SmbConf).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	d.Kinit(t, "Administrator", d.AdminPassword, "")
+	addr := d.Forward(t, 389)
+	rec := pcaprec.Start(t, t.TempDir(), "tcp port "+addr[strings.LastIndexByte(addr, ':')+1:])
+	ldapsearch := lab.NeedCommand(t, "ldapsearch")[0]
+	cmd := exec.Command(ldapsearch, "-Y", "GSS-SPNEGO", "-LLL", "-H", "ldap://localhost:"+addr[strings.LastIndexByte(addr, ':')+1:],
+		"-b", "", "-s", "base", "defaultNamingContext")
+	cmd.Env = append(append(os.Environ(), d.Env()...), "LDAPSASL_NOCANON=on")
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "defaultNamingContext: DC=samdom,DC=test")
+	path := rec.Stop()
+	if k := os.Getenv("GSSNEGO_KEEP_CAPTURE"); k != "" {
+		b, _ := os.ReadFile(path)
+		os.WriteFile(k, b, 0o644)
+	}
+	res := auditFile(t, path)
+	assert.Empty(t, res.Warnings)
+	require.Len(t, res.Exchanges, 1)
+	e := res.Exchanges[0]
+	v := e.Verdict()
+	assert.Equal(t, "ldap", e.Carrier)
+	assert.Equal(t, negotiate.ResultOK, v.Result, v.Reason)
+	assert.True(t, v.Complete)
+	assert.Positive(t, e.Wrapped, "sealed LDAP PDUs after the bind")
+	assertTsharkFrames(t, path, res, "tcp.port=="+addr[strings.LastIndexByte(addr, ':')+1:]+",ldap")
+	t.Logf("ldapsearch ↔ Samba: %d tokens, mech %s, session etype %v, %d wrapped PDUs", len(e.Tokens), v.SelectedMechName, v.Etype.Session, e.Wrapped)
+}
+
+// assertTsharkFrames checks that tshark, told to decode the port as the
+// carrier, finds SPNEGO in exactly the frames the audit took tokens from.
+func assertTsharkFrames(t *testing.T, path string, res *Result, decodeAs string) {
+	t.Helper()
+	tshark, err := lab.LookPath("tshark")
+	if err != nil {
+		lab.Unavailable(t, "tshark not installed: %v", err)
+		return
+	}
+	out, err := exec.Command(tshark, "-n", "-r", path, "-d", decodeAs, "-Y", "spnego", "-T", "fields", "-e", "frame.number").Output()
+	require.NoError(t, err, "%s", out)
+	var ours []string
+	for _, e := range res.Exchanges {
+		for _, f := range e.Frames {
+			ours = append(ours, strconv.Itoa(f))
+		}
+	}
+	assert.Equal(t, strings.Fields(string(out)), ours, "frames tshark decodes SPNEGO in vs the audit's")
 }
