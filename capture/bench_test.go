@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"fmt"
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"testing"
 
 	"github.com/gssnego/gssnego/negotiate"
@@ -23,23 +24,23 @@ func BenchmarkAudit(b *testing.B) {
 		b.Skip("vector mit/mit-a-default-aes256 not found")
 	}
 	body := bytes.Repeat([]byte("x"), 64<<10)
-	w := newPcapWriter()
+	w := pcapsynth.NewWriter()
 	for batch := 0; batch < 50; batch++ {
-		var conns []*conn
+		var conns []*pcapsynth.Conn
 		for i := 0; i < 40; i++ {
-			conns = append(conns, w.open(addr(fmt.Sprintf("10.2.%d.%d:40000", batch, i+1)), addr("10.3.0.1:80")))
+			conns = append(conns, w.Open(addr(fmt.Sprintf("10.2.%d.%d:40000", batch, i+1)), addr("10.3.0.1:80")))
 		}
 		for _, c := range conns {
-			c.send(true, httpMessage(negotiate.InitiatorToAcceptor, set.toks[0]), 1448)
+			c.Send(true, httpMessage(negotiate.InitiatorToAcceptor, set.toks[0]), 1448)
 		}
 		for _, c := range conns {
 			resp := append(bytes.Replace(httpMessage(negotiate.AcceptorToInitiator, set.toks[1]), []byte("401 Unauthorized"), []byte("200 OK"), 1), body...)
 			resp = bytes.Replace(resp, []byte("Content-Length: 26"), []byte(fmt.Sprintf("Content-Length: %d", 26+len(body))), 1)
-			c.send(false, resp, 1448)
-			c.close()
+			c.Send(false, resp, 1448)
+			c.Close()
 		}
 	}
-	file := w.buf.Bytes()
+	file := w.Buf.Bytes()
 	b.SetBytes(int64(len(file)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"testing"
 
 	"github.com/gssnego/gssnego/negotiate"
@@ -24,14 +25,14 @@ func pickSet(t *testing.T, name string) vectorSet {
 // same tokens.
 func TestAuditToleratesDisorder(t *testing.T) {
 	s := pickSet(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
-	w := newPcapWriter()
-	c := w.open(addr("10.1.0.1:50000"), addr("10.1.0.2:80"))
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.1.0.1:50000"), addr("10.1.0.2:80"))
 	for i, tok := range s.toks {
 		msg := httpMessage(s.dirs[i], tok)
 		fromClient := s.dirs[i] == negotiate.InitiatorToAcceptor
-		src, dst, seq := c.client, c.server, &c.cseq
+		src, dst, seq := c.Client, c.Server, &c.CSeq
 		if !fromClient {
-			src, dst, seq = c.server, c.client, &c.sseq
+			src, dst, seq = c.Server, c.Client, &c.SSeq
 		}
 		var segs [][]byte
 		var seqs []uint32
@@ -42,13 +43,13 @@ func TestAuditToleratesDisorder(t *testing.T) {
 		*seq += uint32(len(msg))
 		for j := 0; j < len(segs); j += 2 {
 			if j+1 < len(segs) {
-				w.frame(src, dst, seqs[j+1], tcpACK, segs[j+1], 0)
+				w.Frame(src, dst, seqs[j+1], pcapsynth.ACK, segs[j+1], 0)
 			}
-			w.frame(src, dst, seqs[j], tcpACK, segs[j], 0)
-			w.frame(src, dst, seqs[j], tcpACK, segs[j], 0) // retransmission
+			w.Frame(src, dst, seqs[j], pcapsynth.ACK, segs[j], 0)
+			w.Frame(src, dst, seqs[j], pcapsynth.ACK, segs[j], 0) // retransmission
 		}
 	}
-	res, err := Audit(bytes.NewReader(w.buf.Bytes()), Options{})
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +73,16 @@ func TestAuditToleratesDisorder(t *testing.T) {
 // cut mid-record give warnings, not failures.
 func TestAuditIncompleteAndTruncated(t *testing.T) {
 	s := pickSet(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
-	w := newPcapWriter()
-	c := w.open(addr("10.1.0.1:50001"), addr("10.1.0.2:389"))
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.1.0.1:50001"), addr("10.1.0.2:389"))
 	for i := 0; i < 2; i++ {
-		c.send(s.dirs[i] == negotiate.InitiatorToAcceptor, ldapMessage(1, s.dirs[i], s.toks[i], "GSS-SPNEGO"), 1400)
+		c.Send(s.dirs[i] == negotiate.InitiatorToAcceptor, ldapMessage(1, s.dirs[i], s.toks[i], "GSS-SPNEGO"), 1400)
 	}
 	// A second connection whose only token is cut in half by the snaplen.
-	c2 := w.open(addr("10.1.0.3:50002"), addr("10.1.0.2:389"))
+	c2 := w.Open(addr("10.1.0.3:50002"), addr("10.1.0.2:389"))
 	msg := ldapMessage(1, s.dirs[0], s.toks[0], "GSS-SPNEGO")
-	w.frame(c2.client, c2.server, c2.cseq, tcpACK, msg, 14+40+len(msg)/2)
-	full := w.buf.Bytes()
+	w.Frame(c2.Client, c2.Server, c2.CSeq, pcapsynth.ACK, msg, 14+40+len(msg)/2)
+	full := w.Buf.Bytes()
 	res, err := Audit(bytes.NewReader(full[:len(full)-30]), Options{}) // file ends mid-record
 	if err != nil {
 		t.Fatal(err)
@@ -105,18 +106,18 @@ func TestAuditIncompleteAndTruncated(t *testing.T) {
 // counted as traffic of the exchange, not parsed as new exchanges.
 func TestAuditLDAPWrapped(t *testing.T) {
 	s := pickSet(t, "mit/mit-a-default-aes256")
-	w := newPcapWriter()
-	c := w.open(addr("10.1.0.1:50003"), addr("10.1.0.2:389"))
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.1.0.1:50003"), addr("10.1.0.2:389"))
 	for i := range s.toks {
-		c.send(s.dirs[i] == negotiate.InitiatorToAcceptor, ldapMessage(1, s.dirs[i], s.toks[i], "GSS-SPNEGO"), 1400)
+		c.Send(s.dirs[i] == negotiate.InitiatorToAcceptor, ldapMessage(1, s.dirs[i], s.toks[i], "GSS-SPNEGO"), 1400)
 	}
 	for i := 0; i < 3; i++ {
 		wrap := append([]byte{0, 0, 0, 40}, bytes.Repeat([]byte{0x05, 0x04}, 20)...)
-		c.send(true, wrap, 1400)
-		c.send(false, wrap, 1400)
+		c.Send(true, wrap, 1400)
+		c.Send(false, wrap, 1400)
 	}
-	c.close()
-	res, err := Audit(bytes.NewReader(w.buf.Bytes()), Options{})
+	c.Close()
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,15 +129,15 @@ func TestAuditLDAPWrapped(t *testing.T) {
 // FuzzAudit feeds arbitrary bytes as a capture, and captures whose frames
 // are mutated: warnings only, never a panic.
 func FuzzAudit(f *testing.F) {
-	w := newPcapWriter()
-	c := w.open(addr("10.1.0.1:50000"), addr("10.1.0.2:80"))
-	c.send(true, []byte("GET / HTTP/1.1\r\nAuthorization: Negotiate YIIBAA==\r\n\r\n"), 20)
-	c.send(false, []byte("HTTP/1.1 401 x\r\nWWW-Authenticate: Negotiate oQcwBaADCgEA\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), 30)
-	c2 := w.open(addr("10.1.0.1:50001"), addr("10.1.0.2:389"))
-	c2.send(true, ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 1400)
-	c2.send(false, ldapMessage(1, negotiate.AcceptorToInitiator, []byte{0xa1, 0x00}, "GSS-SPNEGO"), 1400)
-	c2.send(true, []byte{0, 0, 0, 2, 5, 4, 0xff, 0xff, 0xff, 0xff}, 1400)
-	f.Add(w.buf.Bytes())
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.1.0.1:50000"), addr("10.1.0.2:80"))
+	c.Send(true, []byte("GET / HTTP/1.1\r\nAuthorization: Negotiate YIIBAA==\r\n\r\n"), 20)
+	c.Send(false, []byte("HTTP/1.1 401 x\r\nWWW-Authenticate: Negotiate oQcwBaADCgEA\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), 30)
+	c2 := w.Open(addr("10.1.0.1:50001"), addr("10.1.0.2:389"))
+	c2.Send(true, ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 1400)
+	c2.Send(false, ldapMessage(1, negotiate.AcceptorToInitiator, []byte{0xa1, 0x00}, "GSS-SPNEGO"), 1400)
+	c2.Send(true, []byte{0, 0, 0, 2, 5, 4, 0xff, 0xff, 0xff, 0xff}, 1400)
+	f.Add(w.Buf.Bytes())
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		res, err := Audit(bytes.NewReader(b), Options{MaxWarnings: 10})

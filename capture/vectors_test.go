@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -29,10 +30,7 @@ func loadVectors(t testing.TB) []vectorSet {
 	t.Helper()
 	root := os.Getenv("GSSNEGO_VECTORS")
 	if root == "" {
-		root = "../../shared/vectors"
-		if _, err := os.Stat(root); err != nil {
-			root = "/work/shared/vectors"
-		}
+		root = "../negotiate/testdata/vectors" // the repository's copy of shared/vectors
 	}
 	sets := map[string]*vectorSet{}
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
@@ -124,9 +122,9 @@ func addr(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 // into small segments — and expects the verdicts `gssnego inspect` gives.
 func TestVectorsInCarriers(t *testing.T) {
 	sets := loadVectors(t)
-	w := newPcapWriter()
+	w := pcapsynth.NewWriter()
 	type plan struct {
-		c       *conn
+		c       *pcapsynth.Conn
 		carrier string
 		s       vectorSet
 	}
@@ -137,8 +135,8 @@ func TestVectorsInCarriers(t *testing.T) {
 		}
 		client := fmt.Sprintf("10.0.%d.%d", i/200, i%200+1)
 		plans = append(plans,
-			plan{w.open(addr(client+":40000"), addr("10.9.0.1:8080")), "http", s},
-			plan{w.open(addr(client+":40001"), addr("10.9.0.2:3268")), "ldap", s})
+			plan{w.Open(addr(client+":40000"), addr("10.9.0.1:8080")), "http", s},
+			plan{w.Open(addr(client+":40001"), addr("10.9.0.2:3268")), "ldap", s})
 	}
 	for step := 0; ; step++ {
 		any := false
@@ -153,16 +151,16 @@ func TestVectorsInCarriers(t *testing.T) {
 			} else {
 				msg = ldapMessage(step/2+1, p.s.dirs[step], p.s.toks[step], "GSS-SPNEGO")
 			}
-			p.c.send(p.s.dirs[step] == negotiate.InitiatorToAcceptor, msg, 97)
+			p.c.Send(p.s.dirs[step] == negotiate.InitiatorToAcceptor, msg, 97)
 		}
 		if !any {
 			break
 		}
 	}
 	for _, p := range plans {
-		p.c.close()
+		p.c.Close()
 	}
-	res, err := Audit(bytes.NewReader(w.buf.Bytes()), Options{})
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +175,7 @@ func TestVectorsInCarriers(t *testing.T) {
 		t.Errorf("found %d exchanges, want %d", len(res.Exchanges), len(plans))
 	}
 	for _, p := range plans {
-		e := got[p.c.client.String()+"→"+p.c.server.String()]
+		e := got[p.c.Client.String()+"→"+p.c.Server.String()]
 		if e == nil {
 			t.Errorf("%s over %s: no exchange found", p.s.name, p.carrier)
 			continue
