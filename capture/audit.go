@@ -220,6 +220,18 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 	tok := append([]byte(nil), t.tok...)
 	kind := negotiate.Inspect(d, 0, tok).Kind
 	if e := f.cur; e == nil || a.startsExchange(e, d, kind, t.mech) {
+		if e != nil && len(e.Tokens) == 1 && isServerOffer(d, kind) && isServerOffer(e.Transcript.Reports[0].Direction, e.Transcript.Reports[0].Kind) {
+			// A client that negotiated twice (SMB1 multi-protocol, then
+			// SMB2) saw two NegTokenInit2 before one session setup: the
+			// first was only an offer, not an exchange.
+			for i := len(a.res.Exchanges) - 1; i >= 0; i-- {
+				if a.res.Exchanges[i] == e {
+					a.res.Exchanges = append(a.res.Exchanges[:i], a.res.Exchanges[i+1:]...)
+					break
+				}
+			}
+			f.cur = nil
+		}
 		a.close(f)
 		f.cur = &Exchange{Start: p.Time, Client: f.client, Server: f.other(f.client), Carrier: f.car.name(),
 			Mech: t.mech, Transcript: negotiate.NewTranscript(a.opt.Policy)}
@@ -237,11 +249,18 @@ func (a *auditor) startsExchange(e *Exchange, d negotiate.Direction, kind, mech 
 	if mech != e.Mech {
 		return true
 	}
+	onlyHints := len(e.Transcript.Reports) > 0
+	for _, r := range e.Transcript.Reports {
+		onlyHints = onlyHints && isServerOffer(r.Direction, r.Kind)
+	}
 	if d != negotiate.InitiatorToAcceptor {
-		return false
+		// An SMB server's NEGOTIATE response offers a NegTokenInit2 (or a
+		// plain NegTokenInit): it opens the exchange the next
+		// SESSION_SETUP continues.
+		return isServerOffer(d, kind)
 	}
 	if kind == "NegTokenInit" {
-		return true
+		return !onlyHints
 	}
 	v := e.Verdict()
 	return v.Complete && kind != "mechanism" || v.Result == negotiate.ResultRejected
@@ -274,4 +293,11 @@ func (a *auditor) finish() {
 	sort.SliceStable(a.res.Exchanges, func(i, j int) bool {
 		return a.res.Exchanges[i].Frames[0] < a.res.Exchanges[j].Frames[0]
 	})
+}
+
+// isServerOffer says whether a token is an acceptor's unsolicited mech
+// offer (SMB NEGOTIATE response): NegTokenInit2, or NegTokenInit from
+// servers that send no hints.
+func isServerOffer(d negotiate.Direction, kind string) bool {
+	return d == negotiate.AcceptorToInitiator && (kind == "NegTokenInit2" || kind == "NegTokenInit")
 }

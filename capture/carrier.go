@@ -33,6 +33,8 @@ func sniffCarrier(b []byte) carrier {
 		return &httpCarrier{}
 	case looksLDAP(b):
 		return &ldapCarrier{}
+	case looksSMB(b):
+		return &smb2Carrier{}
 	}
 	return nil
 }

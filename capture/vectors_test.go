@@ -203,3 +203,81 @@ func TestVectorsCoverVerdicts(t *testing.T) {
 		t.Fatalf("vectors give too few distinct verdicts: %v", seen)
 	}
 }
+
+func smb2Message(d negotiate.Direction, tok []byte) []byte {
+	h := make([]byte, 64)
+	copy(h, "\xfeSMB")
+	h[4] = 64
+	var body []byte
+	if d == negotiate.AcceptorToInitiator && tok[0] == 0x60 {
+		// NEGOTIATE response: 64-byte fixed body, buffer at 128.
+		body = make([]byte, 64)
+		body[0] = 65
+		body[56], body[58], body[59] = 128, byte(len(tok)), byte(len(tok)>>8)
+	} else if d == negotiate.AcceptorToInitiator {
+		h[12] = 1
+		body = make([]byte, 8)
+		body[0], body[4], body[6], body[7] = 9, 72, byte(len(tok)), byte(len(tok)>>8)
+	} else {
+		h[12] = 1
+		body = make([]byte, 24)
+		body[0], body[12], body[14], body[15] = 25, 88, byte(len(tok)), byte(len(tok)>>8)
+	}
+	if d == negotiate.AcceptorToInitiator {
+		h[16] = 1 // SMB2_FLAGS_SERVER_TO_REDIR
+	}
+	msg := append(append(h, body...), tok...)
+	n := len(msg)
+	return append([]byte{0, byte(n >> 16), byte(n >> 8), byte(n)}, msg...)
+}
+
+// TestVectorsInSMB2 embeds every vector exchange that starts with the
+// server's NegTokenInit2 in an SMB2 connection (NEGOTIATE response, then
+// SESSION_SETUP), all interleaved, and expects `gssnego inspect`'s verdicts.
+func TestVectorsInSMB2(t *testing.T) {
+	w := pcapsynth.NewWriter()
+	type plan struct {
+		c *pcapsynth.Conn
+		s vectorSet
+	}
+	var plans []plan
+	for i, s := range loadVectors(t) {
+		if s.startsWithInitiator() || s.toks[0][0] != 0x60 {
+			continue
+		}
+		plans = append(plans, plan{w.Open(addr(fmt.Sprintf("10.5.0.%d:49000", i+1)), addr("10.9.0.3:445")), s})
+	}
+	if len(plans) < 5 {
+		t.Fatalf("only %d SMB-shaped vector sets", len(plans))
+	}
+	// The first client negotiated twice (SMB1 multi-protocol, then SMB2):
+	// two offers before one session setup, still one exchange.
+	plans[0].c.Send(false, smb2Message(plans[0].s.dirs[0], plans[0].s.toks[0]), 1400)
+	for step := 0; step < 8; step++ {
+		for _, p := range plans {
+			if step < len(p.s.toks) {
+				p.c.Send(p.s.dirs[step] == negotiate.InitiatorToAcceptor, smb2Message(p.s.dirs[step], p.s.toks[step]), 113)
+			}
+		}
+	}
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 0 || len(res.Exchanges) != len(plans) {
+		for _, e := range res.Exchanges {
+			t.Logf("%s %d tokens %s", e.Client, len(e.Tokens), e.Verdict().Result)
+		}
+		for _, p := range plans {
+			t.Logf("%s %s %d", p.c.Client, p.s.name, len(p.s.toks))
+		}
+		t.Fatalf("%d exchanges for %d connections, warnings %v", len(res.Exchanges), len(plans), res.Warnings)
+	}
+	for i, p := range plans {
+		e, want := res.Exchanges[i], expected(p.s)
+		if e.Carrier != "smb2" || len(e.Tokens) != len(p.s.toks) || e.Verdict().Result != want.Result {
+			t.Errorf("%s: %s, %d tokens, %s; want %d tokens, %s (%s)", p.s.name, e.Carrier, len(e.Tokens),
+				e.Verdict().Result, len(p.s.toks), want.Result, want.Reason)
+		}
+	}
+}
