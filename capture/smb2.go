@@ -93,8 +93,11 @@ func (c *smb2Carrier) message(fromClient bool, msg []byte) ([]carried, error) {
 		cmd := binary.LittleEndian.Uint16(h[12:])
 		resp := binary.LittleEndian.Uint32(h[16:])&1 != 0
 		next := int(binary.LittleEndian.Uint32(h[20:]))
+		if next != 0 && (next < smb2HeaderLen || next%8 != 0 || off+next >= len(msg)) {
+			return toks, fmt.Errorf("smb2: NextCommand %d at offset %d invalid", next, off)
+		}
 		end := len(h)
-		if next != 0 && next < end {
+		if next != 0 {
 			end = next
 		}
 		if tok, err := securityBuffer(h[:end], cmd, resp); err != nil {
@@ -104,9 +107,6 @@ func (c *smb2Carrier) message(fromClient bool, msg []byte) ([]carried, error) {
 		}
 		if next == 0 {
 			return toks, nil
-		}
-		if next < smb2HeaderLen || next%8 != 0 || off+next >= len(msg) {
-			return toks, fmt.Errorf("smb2: NextCommand %d at offset %d invalid", next, off)
 		}
 		off += next
 	}
