@@ -8,8 +8,9 @@
 // open stream), recognises carriers by content rather than port, lifts the
 // tokens out of them, groups the tokens into exchanges per connection and
 // runs each through a negotiate.Transcript. Carriers: HTTP (Negotiate
-// headers, RFC 4559) and LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
-// wrapped PDUs after the bind are counted as traffic). docs/audit.md says
+// headers, RFC 4559), LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
+// wrapped PDUs after the bind are counted as traffic) and SMB2 (NEGOTIATE
+// and SESSION_SETUP security buffers). docs/audit.md says
 // what is and is not reconstructed.
 //
 // negotiate itself never parses network traffic; this package is the only

@@ -16,8 +16,8 @@ import (
 const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-json] [-warnings] FILE.pcap|FILE.pcapng
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
-exchanges carried by HTTP (Negotiate headers) and LDAP (SASL GSS-SPNEGO and
-GSSAPI binds), and applies the mechListMIC policy to each. Prints one line
+exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
+GSSAPI binds) and SMB2 (session setup), and applies the mechListMIC policy to each. Prints one line
 per exchange and a summary.
 
 Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
