@@ -35,6 +35,8 @@ func sniffCarrier(b []byte) carrier {
 		return &ldapCarrier{}
 	case looksSMB(b):
 		return &smb2Carrier{}
+	case looksDCERPC(b):
+		return &dcerpcCarrier{}
 	}
 	return nil
 }

@@ -281,3 +281,61 @@ func TestVectorsInSMB2(t *testing.T) {
 		}
 	}
 }
+
+// dcerpcPDU builds a little-endian PDU of type ptype with an auth
+// verifier of the given auth type.
+func dcerpcPDU(ptype, authType byte, tok []byte) []byte {
+	body := make([]byte, 12) // stands in for the bind's context list; the trailer starts 4-aligned
+	n := rpcHeaderLen + len(body) + rpcTrailerLen + len(tok)
+	h := []byte{5, 0, ptype, 3, 0x10, 0, 0, 0, byte(n), byte(n >> 8), byte(len(tok)), byte(len(tok) >> 8), 1, 0, 0, 0}
+	trailer := []byte{authType, 6, 0, 0, 0, 0, 0, 0}
+	return append(append(append(h, body...), trailer...), tok...)
+}
+
+// TestVectorsInDCERPC embeds every vector exchange that starts with the
+// client in a DCE/RPC connection on an arbitrary port (bind, bind_ack,
+// then alter_context / alter_context_resp) and expects `gssnego inspect`'s
+// verdicts; a sealed request after the bind is traffic, not an exchange.
+func TestVectorsInDCERPC(t *testing.T) {
+	w := pcapsynth.NewWriter()
+	type plan struct {
+		c *pcapsynth.Conn
+		s vectorSet
+	}
+	var plans []plan
+	for i, s := range loadVectors(t) {
+		if s.startsWithInitiator() {
+			plans = append(plans, plan{w.Open(addr(fmt.Sprintf("10.6.0.%d:49000", i+1)), addr("10.9.0.4:49667")), s})
+		}
+	}
+	for step := 0; step < 8; step++ {
+		for _, p := range plans {
+			if step >= len(p.s.toks) {
+				continue
+			}
+			ptype := map[bool]byte{true: rpcAlterContext, false: rpcAlterResponse}[p.s.dirs[step] == negotiate.InitiatorToAcceptor]
+			if step < 2 {
+				ptype -= 3 // bind, bind_ack
+			}
+			p.c.Send(p.s.dirs[step] == negotiate.InitiatorToAcceptor, dcerpcPDU(ptype, 9, p.s.toks[step]), 211)
+		}
+	}
+	plans[0].c.Send(true, dcerpcPDU(rpcRequest, 9, bytes.Repeat([]byte{5}, 76)), 1400)
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 0 || len(res.Exchanges) != len(plans) {
+		t.Fatalf("%d exchanges for %d connections, warnings %v", len(res.Exchanges), len(plans), res.Warnings)
+	}
+	for i, p := range plans {
+		e, want := res.Exchanges[i], expected(p.s)
+		if e.Carrier != "dcerpc" || len(e.Tokens) != len(p.s.toks) || e.Verdict().Result != want.Result {
+			t.Errorf("%s: %s, %d tokens, %s; want %d tokens, %s (%s)", p.s.name, e.Carrier, len(e.Tokens),
+				e.Verdict().Result, len(p.s.toks), want.Result, want.Reason)
+		}
+	}
+	if res.Exchanges[0].Wrapped != 1 {
+		t.Errorf("sealed request: wrapped = %d, want 1", res.Exchanges[0].Wrapped)
+	}
+}
