@@ -9,8 +9,9 @@
 // tokens out of them, groups the tokens into exchanges per connection and
 // runs each through a negotiate.Transcript. Carriers: HTTP (Negotiate
 // headers, RFC 4559), LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
-// wrapped PDUs after the bind are counted as traffic) and SMB2 (NEGOTIATE
-// and SESSION_SETUP security buffers). docs/audit.md says
+// wrapped PDUs after the bind are counted as traffic), SMB2 (NEGOTIATE
+// and SESSION_SETUP security buffers) and DCE/RPC (bind and alter-context
+// auth verifiers). docs/audit.md says
 // what is and is not reconstructed.
 //
 // negotiate itself never parses network traffic; this package is the only

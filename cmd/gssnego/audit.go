@@ -17,7 +17,8 @@ const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-jso
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
 exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
-GSSAPI binds) and SMB2 (session setup), and applies the mechListMIC policy to each. Prints one line
+GSSAPI binds), SMB2 (session setup) and DCE/RPC (bind auth verifiers),
+and applies the mechListMIC policy to each. Prints one line
 per exchange and a summary.
 
 Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
