@@ -16,6 +16,7 @@ import (
 	"github.com/gssnego/gssnego/internal/apache"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/pcaprec"
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"github.com/gssnego/gssnego/internal/sambadc"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
@@ -196,4 +197,32 @@ func TestAuditSmbclientSamba(t *testing.T) {
 				tc.name, len(e.Tokens), v.SelectedMechName, v.Initiator, v.Acceptor, e.Wrapped)
 		})
 	}
+}
+
+// TestAuditPcapngFromEditcap converts a synthetic capture to pcapng with
+// Wireshark's editcap (an independent pcapng writer) and
+// expects the same exchanges and times as from the pcap.
+func TestAuditPcapngFromEditcap(t *testing.T) {
+	editcap := lab.NeedCommand(t, "editcap")[0]
+	s := pickSet(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.1.0.1:50000"), addr("10.1.0.2:80"))
+	for i, tok := range s.toks {
+		c.Send(s.dirs[i] == negotiate.InitiatorToAcceptor, httpMessage(s.dirs[i], tok), 500)
+	}
+	dir := t.TempDir()
+	in, out := dir+"/in.pcap", dir+"/out.pcapng"
+	require.NoError(t, os.WriteFile(in, w.Buf.Bytes(), 0o644))
+	b, err := exec.Command(editcap, "-F", "pcapng", "--set-unused", "-T", "ether", in, out).CombinedOutput()
+	if err != nil { // older editcap without --set-unused
+		b, err = exec.Command(editcap, "-F", "pcapng", in, out).CombinedOutput()
+	}
+	require.NoError(t, err, "%s", b)
+	a, ng := auditFile(t, in), auditFile(t, out)
+	require.Len(t, ng.Exchanges, 1)
+	require.Len(t, a.Exchanges, 1)
+	assert.Equal(t, a.Exchanges[0].Tokens, ng.Exchanges[0].Tokens)
+	assert.Equal(t, a.Exchanges[0].Frames, ng.Exchanges[0].Frames)
+	assert.True(t, a.Exchanges[0].Start.Equal(ng.Exchanges[0].Start), "%v vs %v", a.Exchanges[0].Start, ng.Exchanges[0].Start)
+	assert.Equal(t, negotiate.ResultOK, ng.Exchanges[0].Verdict().Result)
 }
