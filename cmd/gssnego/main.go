@@ -1,6 +1,7 @@
 // Command gssnego is the gssnego command-line tool. Subcommands:
 //
 //	gssnego inspect [flags] [token ...]   decode SPNEGO tokens and judge the exchange
+//	gssnego audit [flags] FILE.pcap       judge every SPNEGO exchange in a capture (audit.go)
 //	gssnego client [flags]                MSDN SSPI sockets sample client (sample.go)
 //	gssnego server [flags]                MSDN SSPI sockets sample server (sample.go)
 //	gssnego http-get [flags] URL          GET with HTTP Negotiate (httpget.go)
@@ -26,6 +27,7 @@ type command struct {
 // commands is the dispatch table; other subcommands register here.
 var commands = map[string]command{
 	"inspect": {"decode SPNEGO tokens and apply the mechListMIC policy", runInspect},
+	"audit":   {"find the SPNEGO exchanges in a packet capture and judge each", runAudit},
 	"client":  {"SSPI Windows Sockets sample client (MSDN), wire-compatible", runClient},
 	"server":  {"SSPI Windows Sockets sample server (MSDN), wire-compatible", runServer},
 

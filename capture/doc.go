@@ -1,0 +1,19 @@
+// Package capture finds the SPNEGO exchanges in a packet capture and
+// judges each with negotiate's mechListMIC policy: which logons on a
+// network ran without the protection against mechanism-list downgrade.
+//
+// It reads pcap and pcapng files frame by frame (its own small reader: no
+// libpcap, no dependency), reassembles TCP streams (retransmissions,
+// out-of-order segments and snaplen cuts tolerated, memory bounded per
+// open stream), recognises carriers by content rather than port, lifts the
+// tokens out of them, groups the tokens into exchanges per connection and
+// runs each through a negotiate.Transcript. Carriers: HTTP (Negotiate
+// headers, RFC 4559), LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
+// wrapped PDUs after the bind are counted as traffic), SMB2 (NEGOTIATE
+// and SESSION_SETUP security buffers) and DCE/RPC (bind and alter-context
+// auth verifiers). docs/audit.md says
+// what is and is not reconstructed.
+//
+// negotiate itself never parses network traffic; this package is the only
+// place that does.
+package capture

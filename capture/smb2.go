@@ -1,0 +1,144 @@
+package capture
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// smb2Carrier reads SMB2/3 over direct TCP (a 4-byte NetBIOS session
+// header per message) and lifts the NEGOTIATE response's security buffer
+// (NegTokenInit2) and the SESSION_SETUP request/response security buffers.
+// Compound messages are followed through NextCommand; encrypted messages
+// (transform header 0xFD 'SMB') cannot be read and are counted; SMB1
+// messages (0xFF 'SMB', e.g. a multi-protocol NEGOTIATE) are skipped.
+type smb2Carrier struct {
+	encrypted, smb1 int
+}
+
+const (
+	smb2Negotiate    = 0
+	smb2SessionSetup = 1
+	smb2HeaderLen    = 64
+	maxSMBMessage    = 1 << 24
+)
+
+func looksSMB(b []byte) bool {
+	if len(b) < 8 || b[0] != 0 {
+		return false
+	}
+	p := string(b[5:8])
+	return p == "SMB" && (b[4] == 0xfe || b[4] == 0xff || b[4] == 0xfd)
+}
+
+func (c *smb2Carrier) name() string { return "smb2" }
+
+// wrapped counts the encrypted messages: per-message traffic.
+func (c *smb2Carrier) wrapped() int { return c.encrypted }
+
+func (c *smb2Carrier) resync(bool) {}
+
+func (c *smb2Carrier) parse(fromClient bool, buf []byte) (int, []carried, error) {
+	var toks []carried
+	used := 0
+	for len(buf)-used >= 4 {
+		rest := buf[used:]
+		if rest[0] != 0 {
+			// Lost framing (after a gap): look for the next header.
+			i := 1
+			for i < len(rest) && !looksSMB(rest[i:]) {
+				i++
+			}
+			return used + i, toks, fmt.Errorf("smb2: byte %#02x does not start a NetBIOS session message; skipped %d bytes", rest[0], i)
+		}
+		n := int(rest[1])<<16 | int(rest[2])<<8 | int(rest[3])
+		if n > maxSMBMessage {
+			return used + 1, toks, fmt.Errorf("smb2: message length %d too large; resynchronising", n)
+		}
+		if len(rest) < 4+n {
+			return used, toks, nil
+		}
+		msg := rest[4 : 4+n]
+		used += 4 + n
+		t, err := c.message(fromClient, msg)
+		toks = append(toks, t...)
+		if err != nil {
+			return used, toks, err
+		}
+	}
+	return used, toks, nil
+}
+
+// message reads one NetBIOS message: one SMB2 header chain.
+func (c *smb2Carrier) message(fromClient bool, msg []byte) ([]carried, error) {
+	if len(msg) < 4 {
+		return nil, nil
+	}
+	switch string(msg[:4]) {
+	case "\xfdSMB":
+		c.encrypted++
+		return nil, nil
+	case "\xffSMB":
+		c.smb1++
+		return nil, nil
+	case "\xfeSMB":
+	default:
+		return nil, fmt.Errorf("smb2: message starts % x, not an SMB header", msg[:4])
+	}
+	var toks []carried
+	for off := 0; ; {
+		h := msg[off:]
+		if len(h) < smb2HeaderLen || string(h[:4]) != "\xfeSMB" {
+			return toks, fmt.Errorf("smb2: compound header at offset %d truncated or bad", off)
+		}
+		cmd := binary.LittleEndian.Uint16(h[12:])
+		resp := binary.LittleEndian.Uint32(h[16:])&1 != 0
+		next := int(binary.LittleEndian.Uint32(h[20:]))
+		if next != 0 && (next < smb2HeaderLen || next%8 != 0 || off+next >= len(msg)) {
+			return toks, fmt.Errorf("smb2: NextCommand %d at offset %d invalid", next, off)
+		}
+		end := len(h)
+		if next != 0 {
+			end = next
+		}
+		if tok, err := securityBuffer(h[:end], cmd, resp); err != nil {
+			return toks, fmt.Errorf("smb2: %w", err)
+		} else if tok != nil && resp != fromClient {
+			toks = append(toks, carried{tok: tok, fromClient: fromClient})
+		}
+		if next == 0 {
+			return toks, nil
+		}
+		off += next
+	}
+}
+
+// securityBuffer returns the security buffer of a NEGOTIATE response or a
+// SESSION_SETUP request/response; offsets count from the SMB2 header.
+func securityBuffer(h []byte, cmd uint16, resp bool) ([]byte, error) {
+	body := h[smb2HeaderLen:]
+	var at int
+	switch {
+	case cmd == smb2Negotiate && resp:
+		at = 56
+	case cmd == smb2SessionSetup && !resp:
+		at = 12
+	case cmd == smb2SessionSetup && resp:
+		at = 4
+	default:
+		return nil, nil
+	}
+	if len(body) < at+4 {
+		if len(body) == 9 && resp { // error response body (STATUS_* with no buffer)
+			return nil, nil
+		}
+		return nil, fmt.Errorf("command %d body truncated (%d bytes)", cmd, len(body))
+	}
+	off, l := int(binary.LittleEndian.Uint16(body[at:])), int(binary.LittleEndian.Uint16(body[at+2:]))
+	if l == 0 {
+		return nil, nil
+	}
+	if off < smb2HeaderLen || off+l > len(h) {
+		return nil, fmt.Errorf("command %d security buffer %d+%d outside the %d-byte message", cmd, off, l, len(h))
+	}
+	return h[off : off+l], nil
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/gssnego/gssnego/capture"
+	"github.com/gssnego/gssnego/negotiate"
+)
+
+const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-json] [-warnings] FILE.pcap|FILE.pcapng
+
+Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
+exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
+GSSAPI binds), SMB2 (session setup) and DCE/RPC (bind auth verifiers),
+and applies the mechListMIC policy to each. Prints one line
+per exchange and a summary.
+
+Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
+2 usage, 3 at least one exchange fails the policy.
+`
+
+// auditReport is the -json output.
+type auditReport struct {
+	File    string            `json:"file"`
+	Profile negotiate.Profile `json:"profile"`
+	*capture.Result
+	Summary auditSummary `json:"summary"`
+}
+
+type auditSummary struct {
+	Verdicts map[string]int `json:"verdicts"`
+	// Failed counts exchanges that fail the policy.
+	Failed int `json:"failed"`
+	// Unprotected lists the servers that completed an exchange although a
+	// due mechListMIC was missing: they would accept a stripped MIC.
+	Unprotected []string `json:"unprotectedServers,omitempty"`
+}
+
+func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, auditUsage); fs.PrintDefaults() }
+	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
+	asJSON := fs.Bool("json", false, "print exchanges, tokens and verdicts as JSON")
+	warnings := fs.Bool("warnings", false, "print per-packet warnings")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	prof, err := negotiate.ParseProfile(*profile)
+	if err != nil {
+		fmt.Fprintln(stderr, "gssnego audit:", err)
+		return exitUsage
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "gssnego audit:", err)
+		return exitUsage
+	}
+	defer f.Close()
+	res, err := capture.Audit(f, capture.Options{Policy: negotiate.Policy{Profile: prof}})
+	if err != nil {
+		fmt.Fprintf(stderr, "gssnego audit: %s: %v\n", fs.Arg(0), err)
+		if res == nil {
+			return exitMalformed
+		}
+	}
+	sum := summarize(res)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(auditReport{File: fs.Arg(0), Profile: prof, Result: res, Summary: sum}); err != nil {
+			fmt.Fprintln(stderr, "gssnego audit:", err)
+			return exitUsage
+		}
+	} else {
+		for _, e := range res.Exchanges {
+			fmt.Fprintln(stdout, exchangeLine(e))
+		}
+		printSummary(stdout, res, sum)
+	}
+	if *warnings {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, "gssnego audit: warning:", w)
+		}
+	}
+	if err != nil {
+		return exitMalformed
+	}
+	if sum.Failed > 0 {
+		return exitPolicy
+	}
+	return exitOK
+}
+
+// failsPolicy says whether a verdict is a policy failure; incomplete,
+// not-spnego and rejected exchanges are reported but are not failures.
+func failsPolicy(v *negotiate.Verdict) bool {
+	switch v.Result {
+	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultNotSPNEGO, negotiate.ResultRejected:
+		return false
+	}
+	return true
+}
+
+// strippable says whether the exchange shows a server that went ahead
+// without a MIC the policy made due.
+func strippable(v *negotiate.Verdict) bool {
+	return v.Result == negotiate.ResultMICMissing || v.Result == negotiate.ResultDowngradeWithoutMIC
+}
+
+func summarize(res *capture.Result) auditSummary {
+	s := auditSummary{Verdicts: map[string]int{}}
+	hosts := map[string]bool{}
+	for _, e := range res.Exchanges {
+		v := e.Verdict()
+		s.Verdicts[v.Result]++
+		if failsPolicy(v) {
+			s.Failed++
+		}
+		if strippable(v) {
+			hosts[e.Server.String()] = true
+		}
+	}
+	for h := range hosts {
+		s.Unprotected = append(s.Unprotected, h)
+	}
+	sort.Strings(s.Unprotected)
+	return s
+}
+
+// exchangeLine is one exchange for people: time, ends, carrier, mech,
+// etype, MIC status, verdict and rule.
+func exchangeLine(e *capture.Exchange) string {
+	v := e.Verdict()
+	mech := v.SelectedMechName
+	if mech == "" {
+		mech = "-"
+	}
+	if e.Mech != "" {
+		mech = e.Mech
+	}
+	etype := "-"
+	switch {
+	case v.Etype.Session != 0:
+		etype = v.Etype.Session.String()
+	case v.Etype.Ticket != 0:
+		etype = v.Etype.Ticket.String()
+	}
+	rule := v.Initiator.Rule
+	if rule == "" {
+		rule = v.Acceptor.Rule
+	}
+	if rule == "" {
+		rule = "-"
+	}
+	return fmt.Sprintf("%s %s -> %s %s tokens=%d mech=%s etype=%s mic=i:%s,a:%s verdict=%s rule=%s",
+		e.Start.Format("2006-01-02T15:04:05.000000Z"), e.Client, e.Server, e.Carrier, len(e.Transcript.Reports),
+		mech, etype, micWord(v.Initiator), micWord(v.Acceptor), v.Result, rule)
+}
+
+func micWord(s negotiate.MICStatus) string {
+	switch {
+	case s.Present:
+		return "sent"
+	case s.Due:
+		return "MISSING"
+	}
+	return "none"
+}
+
+func printSummary(w io.Writer, res *capture.Result, s auditSummary) {
+	var parts []string
+	for k, n := range s.Verdicts {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, n))
+	}
+	sort.Strings(parts)
+	fmt.Fprintf(w, "summary: %d frames, %d exchanges (%s), %d fail the policy, %d warnings\n",
+		res.Frames, len(res.Exchanges), strings.Join(parts, " "), s.Failed, len(res.Warnings)+res.MoreWarnings)
+	if len(s.Unprotected) > 0 {
+		fmt.Fprintf(w, "servers that accepted a missing mechListMIC: %s\n", strings.Join(s.Unprotected, " "))
+	}
+}
