@@ -345,23 +345,7 @@ DirectoryIndex index.html
 
 // Stop stops httpd (SIGTERM to the parent, which stops its workers; SIGKILL
 // to the process group after 5 s). Start's cleanup calls it.
-func (s *Server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		signalGroup(s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
-	}
-}
+func (s *Server) Stop() { lab.StopServer(s.cmd, s.exited, syscall.SIGTERM, 5*time.Second) }
 
 // Resolve is the curl --resolve argument that sends URL's host to Addr.
 func (s *Server) Resolve() string {

@@ -12,8 +12,6 @@ func procAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-func signalGroup(pid int, sig syscall.Signal) { _ = syscall.Kill(-pid, sig) }
-
 // chownWorker gives path to the worker user (www-data), which must write
 // its replay cache there.
 func chownWorker(path string, uid, gid int) error { return syscall.Chown(path, uid, gid) }

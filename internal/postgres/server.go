@@ -295,20 +295,8 @@ func (s *Server) waitReady(timeout time.Duration) error {
 // Stop stops the server (SIGINT: fast shutdown; SIGKILL to its process
 // group after 10 s). It is safe to call more than once.
 func (s *Server) Stop() {
-	if s == nil || s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
+	if s != nil {
+		lab.StopServer(s.cmd, s.exited, syscall.SIGINT, 10*time.Second)
 	}
 }
 

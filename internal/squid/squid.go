@@ -95,15 +95,8 @@ func Start(tb testing.TB, realm *testrealm.Realm) *Proxy {
 	must(tb, cmd.Start())
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); out.Close(); close(exited) }()
-	tb.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second): // shutdown_lifetime is 1 s
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	})
+	// shutdown_lifetime is 1 s; the master stops its helpers.
+	tb.Cleanup(func() { lab.StopServer(cmd, exited, syscall.SIGTERM, 10*time.Second) })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", p.Addr, time.Second)

@@ -234,23 +234,7 @@ func (s *Server) writeKnownHosts() error {
 // Stop stops sshd (SIGTERM, then SIGKILL to its process group after 5 s).
 // Sessions already running are in sessions of their own and end with
 // their connections. Start's cleanup calls it.
-func (s *Server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.exited
-	}
-}
+func (s *Server) Stop() { lab.StopServer(s.cmd, s.exited, syscall.SIGTERM, 5*time.Second) }
 
 // LogText returns sshd's log so far.
 func (s *Server) LogText() string {
