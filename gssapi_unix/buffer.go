@@ -36,11 +36,11 @@ func takeOut(o *C.gn_out) []byte {
 		}
 		return nil
 	}
-	n := int(o.length)
 	var b []byte
-	if n > 0 {
-		b = make([]byte, n)
-		copy(b, unsafe.Slice((*byte)(o.value), n))
+	if n := int(o.length); n > 0 {
+		src := unsafe.Slice((*byte)(o.value), n)
+		b = make([]byte, len(src)) // make+copy of len(src): the compiler skips the zeroing
+		copy(b, src)
 	}
 	C.gn_out_release(o)
 	return b
