@@ -37,6 +37,8 @@ func sniffCarrier(b []byte) carrier {
 		return &smb2Carrier{}
 	case looksDCERPC(b):
 		return &dcerpcCarrier{}
+	case looksSample(b):
+		return &sampleCarrier{}
 	}
 	return nil
 }
@@ -44,6 +46,10 @@ func sniffCarrier(b []byte) carrier {
 // looksHTTPResponse and looksLDAPResponse tell the server's first bytes
 // when the capture missed the handshake and the client's request.
 func looksHTTPResponse(b []byte) bool { return len(b) >= 7 && string(b[:7]) == "HTTP/1." }
+
+// looksSampleResponse: a sample frame holding a NegTokenResp comes from
+// the server (the client's first frame is a framed NegTokenInit).
+func looksSampleResponse(b []byte) bool { return looksSample(b) && b[4] == 0xa1 }
 
 func looksLDAPResponse(b []byte) bool {
 	if !looksLDAP(b) {

@@ -154,8 +154,9 @@ func FuzzCarriers(f *testing.F) {
 	f.Add(ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 9)
 	f.Add(smb2Message(negotiate.AcceptorToInitiator, []byte{0x60, 0x00}), 3)
 	f.Add(dcerpcPDU(rpcBind, 9, []byte{0x60, 0x00}), 7)
+	f.Add(sampleFrame(append([]byte{0x60, 0x08}, spnegoOIDTLV...)), 6)
 	f.Fuzz(func(t *testing.T, b []byte, cut int) {
-		for _, c := range []carrier{&httpCarrier{}, &ldapCarrier{}, &smb2Carrier{}, &dcerpcCarrier{}} {
+		for _, c := range []carrier{&httpCarrier{}, &ldapCarrier{}, &smb2Carrier{}, &dcerpcCarrier{}, &sampleCarrier{}} {
 			for _, fromClient := range []bool{true, false} {
 				if cut < 0 || cut > len(b) {
 					cut = len(b) / 2
