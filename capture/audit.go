@@ -40,6 +40,42 @@ type Exchange struct {
 	// Wrapped counts per-message security tokens that followed on the
 	// connection (LDAP SASL wrap): traffic, not exchanges.
 	Wrapped int `json:"wrapped,omitempty"`
+	// Aborted says the connection closed (FIN or RST seen) before the
+	// exchange completed; a capture that merely ends leaves it false.
+	Aborted bool `json:"aborted,omitempty"`
+	// Refused is "mic-missing" when the exchange ended — the connection
+	// closed, or the peer sent negState reject — right after a token that
+	// lacked the mechListMIC the policy made due from its sender: the peer
+	// refused it, as it must when the MIC was stripped in transit. The
+	// policy held, but the token is evidence of tampering or of a broken
+	// peer, and the audit flags it.
+	Refused string `json:"refused,omitempty"`
+}
+
+// RefusedMICMissing is Exchange.Refused's value for a peer that refused a
+// token lacking its due mechListMIC.
+const RefusedMICMissing = "mic-missing"
+
+// judgeEnd records how an exchange that did not complete ended.
+func (e *Exchange) judgeEnd(connClosed bool) {
+	v := e.Verdict()
+	rejected := v.Result == negotiate.ResultRejected
+	if v.Result == negotiate.ResultIncomplete && connClosed {
+		e.Aborted = true
+	} else if !rejected {
+		return
+	}
+	reps := e.Transcript.Reports
+	i := len(reps) - 1
+	for rejected && i >= 0 && reps[i].NegState == negotiate.NegStateReject.String() {
+		i--
+	}
+	if i < 0 {
+		return
+	}
+	if st := v.Side(reps[i].Direction); st.Due && !st.Present {
+		e.Refused = RefusedMICMissing
+	}
 }
 
 // Verdict is the exchange's verdict.
@@ -153,7 +189,7 @@ func (a *auditor) packet(p Packet) {
 	a.feed(f, hi, h, p)
 	if s.fin || s.rst {
 		if s.rst || f.bothFin(hi) {
-			a.close(f)
+			a.closeConn(f)
 			delete(a.flows, key) // a reused port pair starts afresh
 		}
 	}
@@ -266,8 +302,19 @@ func (a *auditor) startsExchange(e *Exchange, d negotiate.Direction, kind, mech 
 	return v.Complete && kind != "mechanism" || v.Result == negotiate.ResultRejected
 }
 
+// closeConn ends the flow's exchange because the connection closed.
+func (a *auditor) closeConn(f *flow) {
+	if f.cur != nil {
+		f.cur.judgeEnd(true)
+	}
+	a.close(f)
+}
+
 // close ends the flow's exchange; its wrapped-token count is final.
 func (a *auditor) close(f *flow) {
+	if f.cur != nil && f.cur.Transcript.Verdict.Result == negotiate.ResultRejected {
+		f.cur.judgeEnd(false)
+	}
 	if f.cur != nil && f.car != nil {
 		f.cur.Wrapped = f.car.wrapped() - f.wrapBase
 		f.wrapBase = f.car.wrapped()

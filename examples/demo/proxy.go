@@ -16,7 +16,7 @@ import (
 // tokens of the sample's framed exchange with attack; anything that is not
 // a SPNEGO token (the server's final message) passes unchanged.
 func startProxy(server string, attack mitm.Attack) (net.Listener, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", demoHost+":0")
 	if err != nil {
 		return nil, err
 	}
