@@ -56,13 +56,18 @@ type Exchange struct {
 // token lacking its due mechListMIC.
 const RefusedMICMissing = "mic-missing"
 
-// judgeEnd records how an exchange that did not complete ended.
-func (e *Exchange) judgeEnd(connClosed bool) {
+// judgeEnd records how an exchange that did not complete ended; lost says
+// bytes of the connection are missing from the capture, so that the token
+// before the end may not have been the last one sent.
+func (e *Exchange) judgeEnd(connClosed, lost bool) {
 	v := e.Verdict()
 	rejected := v.Result == negotiate.ResultRejected
 	if v.Result == negotiate.ResultIncomplete && connClosed {
 		e.Aborted = true
 	} else if !rejected {
+		return
+	}
+	if lost {
 		return
 	}
 	reps := e.Transcript.Reports
@@ -73,7 +78,13 @@ func (e *Exchange) judgeEnd(connClosed bool) {
 	if i < 0 {
 		return
 	}
-	if st := v.Side(reps[i].Direction); st.Due && !st.Present {
+	// Only a token that ends its sender's part must carry the MIC: the
+	// acceptor's with the AP-REP or accept-completed, the initiator's with
+	// accept-completed or the NTLM AUTHENTICATE.
+	r := reps[i]
+	final := r.NegState == negotiate.NegStateAcceptCompleted.String() ||
+		r.MechToken != nil && (r.MechToken.Message == "AP-REP" || r.MechToken.Message == "AUTHENTICATE")
+	if st := v.Side(r.Direction); final && st.Due && !st.Present {
 		e.Refused = RefusedMICMissing
 	}
 }
@@ -189,7 +200,7 @@ func (a *auditor) packet(p Packet) {
 	a.feed(f, hi, h, p)
 	if s.fin || s.rst {
 		if s.rst || f.bothFin(hi) {
-			a.closeConn(f)
+			a.closeConn(f, p.Index)
 			delete(a.flows, key) // a reused port pair starts afresh
 		}
 	}
@@ -302,10 +313,16 @@ func (a *auditor) startsExchange(e *Exchange, d negotiate.Direction, kind, mech 
 	return v.Complete && kind != "mechanism" || v.Result == negotiate.ResultRejected
 }
 
-// closeConn ends the flow's exchange because the connection closed.
-func (a *auditor) closeConn(f *flow) {
+// closeConn ends the flow's exchange because the connection closed. If
+// bytes of the connection are missing from the capture, nothing is claimed
+// about how the exchange ended.
+func (a *auditor) closeConn(f *flow, frame int) {
+	missing := f.half[0].missing() || f.half[1].missing()
+	if missing && f.car != nil {
+		a.warn(frame, "connection closed with bytes missing from the capture")
+	}
 	if f.cur != nil {
-		f.cur.judgeEnd(true)
+		f.cur.judgeEnd(true, missing)
 	}
 	a.close(f)
 }
@@ -313,7 +330,7 @@ func (a *auditor) closeConn(f *flow) {
 // close ends the flow's exchange; its wrapped-token count is final.
 func (a *auditor) close(f *flow) {
 	if f.cur != nil && f.cur.Transcript.Verdict.Result == negotiate.ResultRejected {
-		f.cur.judgeEnd(false)
+		f.cur.judgeEnd(false, f.half[0].missing() || f.half[1].missing())
 	}
 	if f.cur != nil && f.car != nil {
 		f.cur.Wrapped = f.car.wrapped() - f.wrapBase

@@ -47,6 +47,7 @@ import (
 	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/mitm"
+	"github.com/gssnego/gssnego/internal/samplerelay"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/platform"
@@ -169,7 +170,7 @@ type scenario struct {
 func (sc scenario) run(w io.Writer, addr string, served <-chan outcome) error {
 	fmt.Fprintf(w, "\n== %s\n", sc.title)
 	if sc.attack != nil {
-		proxy, err := startProxy(addr, *sc.attack)
+		proxy, err := samplerelay.Start(demoHost, addr, *sc.attack)
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func Record(dir, filter string, prefix ...string) (*Recorder, error) {
 		return nil, ErrNoTcpdump
 	}
 	r := &Recorder{Path: filepath.Join(dir, "capture.pcap"), done: make(chan struct{})}
-	args := append(append([]string{}, prefix...), bin, "-i", "lo", "--immediate-mode", "-U", "-Z", "root", "-s", "0", "-w", r.Path)
+	args := append(append([]string{}, prefix...), bin, "-i", "lo", "--immediate-mode", "-B", "32768", "-U", "-Z", "root", "-s", "0", "-w", r.Path)
 	args = append(args, strings.Fields(filter)...)
 	r.cmd = exec.Command(args[0], args[1:]...)
 	stderr, err := r.cmd.StderrPipe()
