@@ -119,6 +119,8 @@ type flow struct {
 	cur      *Exchange
 	lastTime time.Time
 	wrapBase int
+	sawSYN   bool // the capture holds the connection's start
+	nex      int  // exchanges started on this connection
 }
 
 // Audit reads a capture from r and returns the exchanges it holds, in the
@@ -183,6 +185,7 @@ func (a *auditor) packet(p Packet) {
 		a.flows[key] = f
 	}
 	f.lastTime = p.Time
+	f.sawSYN = f.sawSYN || s.syn
 	if s.syn && f.client == (netip.AddrPort{}) {
 		f.client = s.src
 		if s.ack {
@@ -280,8 +283,15 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 			f.cur = nil
 		}
 		a.close(f)
+		pol := a.opt.Policy
+		// A connection whose start the capture missed may be caught in the
+		// middle of its first exchange: judge that one as the inspector
+		// judges a partial transcript (what the visible tokens prove, the
+		// rest undecided), not as a protocol error.
+		pol.AllowPartial = pol.AllowPartial || !f.sawSYN && f.nex == 0
+		f.nex++
 		f.cur = &Exchange{Start: p.Time, Client: f.client, Server: f.other(f.client), Carrier: f.car.name(),
-			Mech: t.mech, Transcript: negotiate.NewTranscript(a.opt.Policy)}
+			Mech: t.mech, Transcript: negotiate.NewTranscript(pol)}
 		a.res.Exchanges = append(a.res.Exchanges, f.cur)
 	}
 	f.cur.Transcript.Add(d, tok)

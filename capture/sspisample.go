@@ -19,6 +19,7 @@ import (
 // traffic, counted as wrapped.
 type sampleCarrier struct {
 	done  [2]bool
+	lost  [2]bool // bytes were lost: continue only at a frame that looks like one
 	wraps int
 	// mech is the kind of the first token: "" SPNEGO (package Negotiate),
 	// or the raw mechanism of package Kerberos / NTLM, where no SPNEGO
@@ -114,11 +115,24 @@ func tokenMech(tok []byte) (mech string, ok bool) {
 func (c *sampleCarrier) name() string { return "sspi-sample" }
 func (c *sampleCarrier) wrapped() int { return c.wraps }
 
-// resync gives up on the direction: frames have no marker to find again.
-func (c *sampleCarrier) resync(fromClient bool) { c.done[sideIdx(fromClient)] = true }
+// resync: frames have no marker to search for, so after lost bytes the
+// direction continues only if the next bytes are a token frame (as when
+// the capture began between two frames); otherwise it is given up.
+func (c *sampleCarrier) resync(fromClient bool) { c.lost[sideIdx(fromClient)] = true }
 
 func (c *sampleCarrier) parse(fromClient bool, buf []byte) (int, []carried, error) {
-	if c.done[sideIdx(fromClient)] {
+	side := sideIdx(fromClient)
+	if c.lost[side] {
+		if len(buf) < 4+2+5 {
+			return 0, nil, nil
+		}
+		c.lost[side] = false
+		if !looksSample(buf) && !isNTLMAuthenticateFrame(buf) {
+			c.done[side] = true
+			return len(buf), nil, fmt.Errorf("sspi-sample: bytes lost and the stream does not continue at a token frame; rest of the direction skipped")
+		}
+	}
+	if c.done[side] {
 		return len(buf), nil, nil
 	}
 	var toks []carried
@@ -162,4 +176,12 @@ func isTokenPrefix(b []byte) bool {
 // starts with the krb5 OID or one under it (user-to-user 1.2.840.113554.1.2.2.3).
 func isKrb5Framed(inner []byte) bool {
 	return len(inner) >= 2 && inner[0] == 0x06 && int(inner[1]) >= len(krb5OID) && bytes.HasPrefix(inner[2:], krb5OID)
+}
+
+// isNTLMAuthenticateFrame: a frame holding an NTLM AUTHENTICATE, which a
+// capture that began mid-exchange may show first on the client's side.
+func isNTLMAuthenticateFrame(b []byte) bool {
+	n := int(binary.LittleEndian.Uint32(b))
+	t := b[4:]
+	return n >= 64 && n <= maxSampleFrame && len(t) >= 12 && bytes.HasPrefix(t, ntlmSig) && t[8] == 3 && t[9] == 0 && t[10] == 0 && t[11] == 0
 }

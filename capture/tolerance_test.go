@@ -2,9 +2,10 @@ package capture
 
 import (
 	"bytes"
-	"github.com/gssnego/gssnego/internal/pcapsynth"
+	"fmt"
 	"testing"
 
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"github.com/gssnego/gssnego/negotiate"
 )
 
@@ -178,4 +179,64 @@ func FuzzCarriers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAuditPartialCapture cuts captures of every client-first vector
+// exchange (≥ 3 tokens) after the first token, the connection's SYN
+// included, over HTTP, LDAP and the sockets sample: the rest must be
+// judged as `gssnego inspect` (without -whole) judges the tokens from the
+// second on — a partial transcript — not as a protocol error.
+func TestAuditPartialCapture(t *testing.T) {
+	seen := map[string]int{}
+	for i, s := range loadVectors(t) {
+		if !s.startsWithInitiator() || len(s.toks) < 3 {
+			continue
+		}
+		want := negotiate.NewTranscript(negotiate.Policy{AllowPartial: true})
+		for j := 1; j < len(s.toks); j++ {
+			want.Add(s.dirs[j], s.toks[j])
+		}
+		for _, carrier := range []string{"http", "ldap", "sspi-sample"} {
+			w := pcapsynth.NewWriter()
+			c := w.Open(addr(fmt.Sprintf("10.7.0.%d:42000", i+1)), addr("10.9.0.5:1234"))
+			msg := func(j int) []byte {
+				switch carrier {
+				case "http":
+					return httpMessage(s.dirs[j], s.toks[j])
+				case "ldap":
+					return ldapMessage(j/2+1, s.dirs[j], s.toks[j], "GSS-SPNEGO")
+				}
+				return sampleFrame(s.toks[j])
+			}
+			c.Send(true, msg(0), 1400)
+			cut := w.Buf.Len()
+			for j := 1; j < len(s.toks); j++ {
+				c.Send(s.dirs[j] == negotiate.InitiatorToAcceptor, msg(j), 1400)
+			}
+			b := w.Buf.Bytes()
+			partial := append(append([]byte(nil), b[:24]...), b[cut:]...) // pcap header, then the frames after the first token
+			res, err := Audit(bytes.NewReader(partial), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Exchanges) != 1 {
+				t.Errorf("%s over %s cut after token 0: %d exchanges, warnings %v", s.name, carrier, len(res.Exchanges), res.Warnings)
+				continue
+			}
+			e := res.Exchanges[0]
+			got := e.Verdict()
+			seen[got.Result]++
+			if e.Carrier != carrier || len(e.Tokens) != len(s.toks)-1 || got.Result != want.Verdict.Result || got.Reason != want.Verdict.Reason {
+				t.Errorf("%s over %s cut after token 0: %s, %d tokens, %s (%s); want %s, %d tokens, %s (%s)", s.name, carrier, e.Carrier,
+					len(e.Tokens), got.Result, got.Reason, carrier, len(s.toks)-1, want.Verdict.Result, want.Verdict.Reason)
+			}
+			if e.Client != c.Client {
+				t.Errorf("%s over %s: client %s, want %s (the side that did not send the first captured token)", s.name, carrier, e.Client, c.Client)
+			}
+		}
+	}
+	t.Logf("verdicts of partial captures: %v", seen)
+	if seen[negotiate.ResultPartial] == 0 || seen[negotiate.ResultProtocolError] > 0 {
+		t.Errorf("partial captures should give partial verdicts, not protocol errors: %v", seen)
+	}
 }

@@ -25,6 +25,10 @@ An exchange that ended (connection closed, or negState reject) right after
 a token that lacked its due mechListMIC is marked refused=mic-missing: the
 peer refused it, as it must when a MIC was stripped in transit.
 
+A connection whose start the capture missed has its first exchange judged
+as a partial transcript (verdict partial: what the visible tokens prove,
+the rest undecided), as gssnego inspect does without -whole.
+
 Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
 2 usage, 3 at least one exchange fails the policy or was refused over a
 missing mechListMIC.
@@ -113,10 +117,11 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // failsPolicy says whether a verdict is a policy failure; incomplete,
-// not-spnego and rejected exchanges are reported but are not failures.
+// partial (the capture began mid-exchange), not-spnego and rejected
+// exchanges are reported but are not failures.
 func failsPolicy(v *negotiate.Verdict) bool {
 	switch v.Result {
-	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultNotSPNEGO, negotiate.ResultRejected:
+	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultPartial, negotiate.ResultNotSPNEGO, negotiate.ResultRejected:
 		return false
 	}
 	return true
