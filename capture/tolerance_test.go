@@ -138,6 +138,10 @@ func FuzzAudit(f *testing.F) {
 	c2.Send(true, ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 1400)
 	c2.Send(false, ldapMessage(1, negotiate.AcceptorToInitiator, []byte{0xa1, 0x00}, "GSS-SPNEGO"), 1400)
 	c2.Send(true, []byte{0, 0, 0, 2, 5, 4, 0xff, 0xff, 0xff, 0xff}, 1400)
+	c3 := w.Open(addr("10.1.0.1:50002"), addr("10.1.0.2:2000"))
+	c3.Send(true, sampleFrame(append([]byte{0x60, 0x08}, spnegoOIDTLV...)), 7)
+	c3.Send(false, sampleFrame([]byte{0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00}), 5)
+	c3.Send(false, sampleSealed, 1400)
 	f.Add(w.Buf.Bytes())
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
 	f.Fuzz(func(t *testing.T, b []byte) {
