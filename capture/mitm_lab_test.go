@@ -95,6 +95,7 @@ func TestAuditLiveMITMSample(t *testing.T) {
 		}
 		t.Logf("%s: client %v; server %v", tc.attack, cerr, serr)
 	}
+	require.NoError(t, rec.Sync(host))
 	path := rec.Stop()
 	if !strings.Contains(rec.Stderr(), "\n0 packets dropped by kernel") {
 		t.Fatalf("tcpdump lost packets, the capture has holes: %s", rec.Stderr())

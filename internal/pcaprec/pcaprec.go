@@ -4,8 +4,12 @@ package pcaprec
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -90,6 +94,47 @@ func Record(dir, filter string, prefix ...string) (*Recorder, error) {
 	case <-time.After(30 * time.Second): // hang guard
 		r.Stop()
 		return nil, fmt.Errorf("pcaprec: tcpdump did not start capturing in 30 s: %s", r.Stderr())
+	}
+}
+
+// Sync makes sure every packet sent before it is in the file: it sends a
+// marker over TCP to a listener of its own on host (which the capture
+// filter must match, e.g. "host H") and waits until tcpdump has written
+// it. A SIGINT alone loses what tcpdump has not yet read from the kernel:
+// the demo's last HTTP exchange went missing that way. The marker's
+// connection carries no carrier and is ignored by an audit.
+func (r *Recorder) Sync(host string) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return fmt.Errorf("pcaprec: sync listener: %w", err)
+	}
+	defer l.Close()
+	marker := fmt.Sprintf("pcaprec-sync-%d-%d", os.Getpid(), time.Now().UnixNano())
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return fmt.Errorf("pcaprec: sync: %w", err)
+	}
+	_, err = c.Write([]byte(marker))
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("pcaprec: sync: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // hang guard
+	for {
+		b, err := os.ReadFile(r.Path)
+		if err == nil && bytes.Contains(b, []byte(marker)) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pcaprec: the sync marker did not reach %s in 30 s (does the filter match host %s?): %s", r.Path, host, r.Stderr())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
