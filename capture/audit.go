@@ -27,7 +27,8 @@ type Exchange struct {
 	// that sent SYN, or failing that the side that spoke the request).
 	Client netip.AddrPort `json:"client"`
 	Server netip.AddrPort `json:"server"`
-	// Carrier is the protocol that carried the tokens ("http", "ldap").
+	// Carrier is the protocol that carried the tokens ("http", "ldap",
+	// "smb2", "dcerpc", "sspi-sample").
 	Carrier string `json:"carrier"`
 	// Mech is the carrier's mechanism when it is not SPNEGO ("sasl-gssapi").
 	Mech string `json:"mech,omitempty"`

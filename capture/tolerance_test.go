@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -242,5 +243,66 @@ func TestAuditPartialCapture(t *testing.T) {
 	t.Logf("verdicts of partial captures: %v", seen)
 	if seen[negotiate.ResultPartial] == 0 || seen[negotiate.ResultProtocolError] > 0 {
 		t.Errorf("partial captures should give partial verdicts, not protocol errors: %v", seen)
+	}
+}
+
+// TestAuditRefusedAfterStrippedMIC replays a recorded MIT exchange whose
+// MICs are due (NTLM offered first, krb5 chosen) with one MIC stripped by
+// the downgrade bench's attack, over the sockets sample: a connection that
+// closes right after the stripped token is refused=mic-missing; the same
+// tokens in a capture that merely ends are only incomplete, and so is a
+// connection that closes after a token whose MIC was not yet due.
+func TestAuditRefusedAfterStrippedMIC(t *testing.T) {
+	s := pickSet(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
+	strip := func(name string) func(mitm.Direction, int, []byte) []byte {
+		for _, a := range mitm.Attacks() {
+			if a.Name == name {
+				return a.Rewrite
+			}
+		}
+		t.Fatalf("no attack %s", name)
+		return nil
+	}
+	for _, tc := range []struct {
+		name    string
+		attack  string
+		upTo    int // tokens sent before the end
+		close   bool
+		refused bool
+		result  string
+	}{
+		{"acceptor MIC stripped, client closes", "strip-acceptor-mic", 4, true, true, negotiate.ResultIncomplete},
+		{"acceptor MIC stripped, capture ends", "strip-acceptor-mic", 4, false, false, negotiate.ResultIncomplete},
+		{"closed after the first reply", "none", 2, true, false, negotiate.ResultIncomplete},
+		{"intact, closed after the acceptor's MIC", "none", 4, true, false, negotiate.ResultIncomplete},
+	} {
+		w := pcapsynth.NewWriter()
+		c := w.Open(addr("10.8.0.1:43000"), addr("10.9.0.6:2000"))
+		rw := func(_ mitm.Direction, _ int, b []byte) []byte { return b }
+		if tc.attack != "none" {
+			rw = strip(tc.attack)
+		}
+		for i := 0; i < tc.upTo; i++ {
+			d := mitm.AcceptorToInitiator
+			if s.dirs[i] == negotiate.InitiatorToAcceptor {
+				d = mitm.InitiatorToAcceptor
+			}
+			c.Send(d == mitm.InitiatorToAcceptor, sampleFrame(rw(d, i, append([]byte(nil), s.toks[i]...))), 1400)
+		}
+		if tc.close {
+			c.Close()
+		}
+		res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Exchanges) != 1 {
+			t.Fatalf("%s: %d exchanges", tc.name, len(res.Exchanges))
+		}
+		e := res.Exchanges[0]
+		if got := e.Refused == RefusedMICMissing; got != tc.refused || e.Verdict().Result != tc.result || e.Aborted != tc.close {
+			t.Errorf("%s: refused %q, aborted %v, verdict %s (%s); want refused %v, aborted %v, %s",
+				tc.name, e.Refused, e.Aborted, e.Verdict().Result, e.Verdict().Reason, tc.refused, tc.close, tc.result)
+		}
 	}
 }

@@ -17,8 +17,9 @@ const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-jso
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
 exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
-GSSAPI binds), SMB2 (session setup) and DCE/RPC (bind auth verifiers),
-and applies the mechListMIC policy to each. Prints one line
+GSSAPI binds), SMB2 (session setup), DCE/RPC (bind auth verifiers) and
+the MSDN SSPI sockets sample (length-prefixed tokens), and applies the
+mechListMIC policy to each. Prints one line
 per exchange and a summary.
 
 An exchange that ended (connection closed, or negState reject) right after
