@@ -161,6 +161,13 @@ func FuzzCarriers(f *testing.F) {
 	f.Add(smb2Message(negotiate.AcceptorToInitiator, []byte{0x60, 0x00}), 3)
 	f.Add(dcerpcPDU(rpcBind, 9, []byte{0x60, 0x00}), 7)
 	f.Add(sampleFrame(append([]byte{0x60, 0x08}, spnegoOIDTLV...)), 6)
+	// SMB1 SESSION_SETUP_ANDX request: header, 12 words (blob length 2), byte count, blob.
+	smb1 := append([]byte("\xffSMB\x73"), make([]byte, 27)...)
+	smb1 = append(smb1, 12)
+	words := make([]byte, 24)
+	words[14] = 2
+	smb1 = append(append(append(smb1, words...), 2, 0), 0x60, 0x00)
+	f.Add(append([]byte{0, 0, 0, byte(len(smb1))}, smb1...), 9)
 	f.Fuzz(func(t *testing.T, b []byte, cut int) {
 		for _, c := range []carrier{&httpCarrier{}, &ldapCarrier{}, &smb2Carrier{}, &dcerpcCarrier{}, &sampleCarrier{}} {
 			for _, fromClient := range []bool{true, false} {
