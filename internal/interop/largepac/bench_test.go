@@ -45,6 +45,7 @@ func BenchmarkLargePAC(b *testing.B) {
 	for _, n := range benchGroups(b) {
 		b.Run(fmt.Sprintf("groups=%d", n), func(b *testing.B) {
 			u := userIn(b, n)
+			b.Run("ParseInspect", func(b *testing.B) { benchInspect(b, u) })
 			b.Run("RawKrb5", func(b *testing.B) { benchRaw(b, u) })
 			b.Run("Engine", func(b *testing.B) { benchEngine(b, u) })
 			b.Run("HTTP", func(b *testing.B) { benchHTTP(b, u) })
@@ -63,6 +64,27 @@ func benchEngine(b *testing.B, u *pacUser) {
 	for i := 0; i < b.N; i++ {
 		if _, _, err := handshake(p, n, cred); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// benchInspect is our pure-Go share of a token's cost: the SPNEGO parse
+// and the inspector's report (mechtoken sniffing of the AP-REQ).
+func benchInspect(b *testing.B, u *pacUser) {
+	_, p := needDC(b)
+	tok, _, err := handshake(p, target(b, p), credOf(b, p, u))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(tok)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := negotiate.Parse(tok); err != nil {
+			b.Fatal(err)
+		}
+		if r := negotiate.Inspect(negotiate.InitiatorToAcceptor, 0, tok); r.MechToken == nil || r.MechToken.Message != "AP-REQ" {
+			b.Fatalf("inspector: %+v", r)
 		}
 	}
 }
