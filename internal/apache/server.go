@@ -54,6 +54,7 @@ type config struct {
 	acceptorName *string
 	allowedMechs []string
 	directives   []string
+	server       []string
 }
 
 // Host sets the host name of URL and the default acceptor name
@@ -77,6 +78,13 @@ func AllowedMechs(mechs ...string) Option {
 // (e.g. "GssapiBasicAuth On", "GssapiNegotiateOnce On").
 func Directives(lines ...string) Option {
 	return func(c *config) { c.directives = append(c.directives, lines...) }
+}
+
+// ServerDirectives adds raw configuration lines at server level, outside
+// any <Location> (e.g. "LimitRequestFieldSize 65536": Apache's 8190-byte
+// default refuses the Authorization header of a large-PAC ticket).
+func ServerDirectives(lines ...string) Option {
+	return func(c *config) { c.server = append(c.server, lines...) }
 }
 
 // Start runs httpd accepting HTTP/localhost (or HTTP/<Host>) with the keys
@@ -306,6 +314,9 @@ LogLevel info auth_gssapi:debug
 User www-data
 Group www-data
 `, s.Dir, cfg.host, s.Addr)
+	for _, l := range cfg.server {
+		b.WriteString(l + "\n")
+	}
 	for _, m := range []string{"mpm_event", "authn_core", "authz_core", "authz_user",
 		"auth_gssapi", "headers", "include", "mime", "dir"} {
 		fmt.Fprintf(&b, "LoadModule %s_module %s/mod_%s.so\n", m, ModulesDir, m)

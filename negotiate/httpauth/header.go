@@ -11,9 +11,10 @@ import (
 const Scheme = "Negotiate"
 
 // DefaultMaxTokenBytes bounds the base64 text of one Authorization header
-// token. Windows clients send up to 48 000 bytes of ticket (MaxTokenSize),
-// IIS accepts 64 KiB header fields; a PAC-heavy Kerberos ticket in base64
-// stays well below that.
+// token. Windows clients send up to 48 000 bytes of token (MaxTokenSize),
+// IIS accepts 64 KiB header fields: 48 000 bytes are 64 000 in base64, just
+// under this limit (a user in ~5 900 groups on Samba AD; see
+// docs/performance.md, "Large PACs").
 const DefaultMaxTokenBytes = 64 << 10
 
 // rejectToken is a NegTokenResp with negState reject and nothing else
@@ -117,10 +118,20 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// headerValue formats "Negotiate <base64>", or a bare "Negotiate".
+// headerValue formats "Negotiate <base64>", or a bare "Negotiate". The
+// text is encoded straight into its final buffer: Scheme + " " +
+// EncodeToString made three copies of it (encode buffer, string, concat),
+// 192 KB of garbage for a 48 000-byte large-PAC token instead of 64 KB.
 func headerValue(tok []byte) string {
 	if len(tok) == 0 {
 		return Scheme
 	}
-	return Scheme + " " + base64.StdEncoding.EncodeToString(tok)
+	var b strings.Builder
+	b.Grow(len(Scheme) + 1 + base64.StdEncoding.EncodedLen(len(tok)))
+	b.WriteString(Scheme)
+	b.WriteByte(' ')
+	w := base64.NewEncoder(base64.StdEncoding, &b)
+	_, _ = w.Write(tok) // a strings.Builder never fails
+	_ = w.Close()
+	return b.String()
 }
