@@ -101,10 +101,16 @@ func (o OID) DER() []byte { return []byte(o) }
 
 // String returns the dotted-decimal form; an invalid encoding is shown as hex.
 func (o OID) String() string {
+	if d, ok := wellKnownDotted[o]; ok {
+		return d
+	}
 	if !validOIDContent([]byte(o)) {
 		return fmt.Sprintf("invalid-oid(% x)", []byte(o))
 	}
-	var sb strings.Builder
+	return string(o.appendDotted(make([]byte, 0, 4*len(o))))
+}
+
+func (o OID) appendDotted(b []byte) []byte {
 	var v uint64
 	first := true
 	for i := 0; i < len(o); i++ {
@@ -114,18 +120,30 @@ func (o OID) String() string {
 		}
 		if first {
 			a := min(v/40, 2)
-			sb.WriteString(strconv.FormatUint(a, 10))
-			sb.WriteByte('.')
-			sb.WriteString(strconv.FormatUint(v-a*40, 10))
+			b = strconv.AppendUint(b, a, 10)
+			b = append(b, '.')
+			b = strconv.AppendUint(b, v-a*40, 10)
 			first = false
 		} else {
-			sb.WriteByte('.')
-			sb.WriteString(strconv.FormatUint(v, 10))
+			b = append(b, '.')
+			b = strconv.AppendUint(b, v, 10)
 		}
 		v = 0
 	}
-	return sb.String()
+	return b
 }
+
+// wellKnownDotted caches the dotted form of the mechanism OIDs: transcripts
+// name the mechanisms of every token, and formatting them was a fifth of a
+// handshake's allocations.
+var wellKnownDotted = func() map[OID]string {
+	m := map[OID]string{}
+	for _, o := range []OID{MechKRB5, MechMSKRB5, MechKRB5Old, MechKRB5U2U, MechSPNEGO,
+		MechNTLMSSP, MechNegoEx, MechIAKERB, MechPKU2U, MechLateFallbk} {
+		m[o] = string(o.appendDotted(nil))
+	}
+	return m
+}()
 
 // IsKerberos reports whether o names Kerberos v5 under any of its OIDs (RFC,
 // Microsoft's truncated one, or the pre-RFC one). SPNEGO treats them as one mech.

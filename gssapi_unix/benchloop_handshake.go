@@ -51,7 +51,6 @@ static OM_uint32 gn_bench_handshakes(const char *target, void *oid, size_t oidle
 import "C"
 
 import (
-	"runtime"
 	"unsafe"
 
 	"github.com/gssnego/gssnego/gss"
@@ -62,9 +61,7 @@ import (
 func cLoopHandshakes(target string, mech gss.OID, n int) error {
 	t := C.CString(target)
 	defer C.free(unsafe.Pointer(t))
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	oid, oidLen := pinBytes(&pn, mech.DER())
+	oid, oidLen := cBytes(mech.DER())
 	if major := C.gn_bench_handshakes(t, oid, oidLen, C.long(n)); isError(major) {
 		return gss.NewError("gn_bench_handshakes", gss.Status(major), 0, mech, "")
 	}

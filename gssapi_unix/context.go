@@ -35,7 +35,6 @@ type SecContext struct {
 	flags       gss.Flags
 	expires     time.Time
 	cleanup     runtime.Cleanup
-	pn          runtime.Pinner // used with mu held
 }
 
 var _ gss.SecContext = (*SecContext)(nil)
@@ -115,11 +114,9 @@ func (r *ctxResources) setup(op string, cred gss.Credential, cb *gss.ChannelBind
 }
 
 func newChannelBindings(cb *gss.ChannelBindings) C.gss_channel_bindings_t {
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	ia, ial := pinBytes(&pn, cb.InitiatorAddress)
-	aa, aal := pinBytes(&pn, cb.AcceptorAddress)
-	ad, adl := pinBytes(&pn, cb.ApplicationData)
+	ia, ial := cBytes(cb.InitiatorAddress)
+	aa, aal := cBytes(cb.AcceptorAddress)
+	ad, adl := cBytes(cb.ApplicationData)
 	c := C.gn_cb_new(C.OM_uint32(cb.InitiatorAddrType), ia, ial,
 		C.OM_uint32(cb.AcceptorAddrType), aa, aal, ad, adl)
 	if c == nil {
@@ -176,9 +173,7 @@ func acceptSecContext(cfg gss.AcceptSecContextConfig) (*SecContext, error) {
 func importSecContext(token []byte) (*SecContext, error) {
 	defer lockThread()()
 	const op = "gss_import_sec_context"
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, token)
+	p, n := cBytes(token)
 	var minor C.OM_uint32
 	res := &ctxResources{}
 	if major := C.gn_import_sec_context(&minor, p, n, &res.h); isError(major) {
@@ -195,7 +190,8 @@ func importSecContext(token []byte) (*SecContext, error) {
 		c.Close()
 		return nil, err
 	}
-	c.initiator, c.mech, c.flags, c.expires = local != 0, goOID(mech), gss.Flags(flags), expiry(life)
+	c.initiator, c.mech, c.flags = local != 0, goOID(mech), gss.Flags(flags)
+	c.setExpires(expiry(life))
 	return c, nil
 }
 
@@ -225,31 +221,30 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, in)
-	var minor, flags, rec C.OM_uint32
-	var actual C.gss_OID
-	var out C.gn_out
-	var major C.OM_uint32
+	p, n := cBytes(in)
 	r := c.res
+	sc := r.sc // outputs in C memory: Go variables passed to C would be heap-allocated
+	sc.actual, sc.flags, sc.rec = nil, 0, 0
+	var major C.OM_uint32
 	if c.initiator {
-		major = C.gn_init_sec_context(&minor, r.credH, &r.h, r.target, cOID(c.reqMech), c.reqFlags,
-			c.lifetime, r.cb, p, n, &actual, &out, &flags, &rec)
+		major = C.gn_init_sec_context(&sc.minor, r.credH, &r.h, r.target, cOID(c.reqMech), c.reqFlags,
+			c.lifetime, r.cb, p, n, &sc.actual, &sc.out, &sc.flags, &sc.rec)
 	} else {
-		var deleg C.gss_cred_id_t
-		major = C.gn_accept_sec_context(&minor, &r.h, r.credH, p, n, r.cb, &actual, &out, &flags, &rec, &deleg)
-		if deleg != nil {
+		sc.deleg = nil
+		major = C.gn_accept_sec_context(&sc.minor, &r.h, r.credH, p, n, r.cb, &sc.actual, &sc.out, &sc.flags, &sc.rec, &sc.deleg)
+		if sc.deleg != nil {
 			if r.deleg != nil {
 				r.deleg.Release()
 			}
-			r.deleg = newCredential(deleg)
+			r.deleg = newCredential(sc.deleg)
+			sc.deleg = nil
 		}
 	}
 	runtime.KeepAlive(c)
-	tok := takeOut(&out)
+	tok := takeOut(&sc.out)
+	minor, flags, rec := sc.minor, sc.flags, sc.rec
 	c.started = true
-	if m := goOID(actual); m != "" {
+	if m := goOID(sc.actual); m != "" {
 		c.mech = m
 	}
 	if isError(major) {
@@ -273,7 +268,7 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 	}
 	if gss.Status(major)&gss.StatusContinueNeeded == 0 {
 		c.established = true
-		c.expires = expiry(rec)
+		c.setExpires(expiry(rec))
 	}
 	return tok, nil
 }
@@ -297,14 +292,43 @@ func (c *SecContext) handle(op string) (C.gss_ctx_id_t, error) {
 		return nil, errUsage(op, gss.StatusNoContext, "security context not started")
 	}
 	if c.established && !c.expires.IsZero() && !time.Now().Before(c.expires) {
-		// MIT 1.20's krb5 mechanism goes on signing and sealing with an
-		// expired context (TestErrContextExpired): refuse here, as RFC 2743
-		// §1.2.2 and SSPI do, so the same error comes on every backend.
-		return nil, gss.NewError(op, gss.StatusContextExpired, 0, c.mech,
-			"gssapi_unix: security context expired at "+c.expires.UTC().Format(time.RFC3339)+
-				" (the end time of its Kerberos ticket): establish a new context, after kinit if the TGT has expired too")
+		return nil, c.expiredErr(op)
 	}
 	return c.res.h, nil
+}
+
+// handleMIC is handle for GetMIC and VerifyMIC, whose shims check the
+// expiry themselves (gn_scratch.expires): signing small messages is where a
+// clock reading in Go shows.
+func (c *SecContext) handleMIC(op string) (C.gss_ctx_id_t, error) {
+	if c.closed || c.res.h == nil {
+		return c.handle(op)
+	}
+	return c.res.h, nil
+}
+
+// expiredErr refuses a per-message call on an expired context. MIT 1.20's
+// krb5 mechanism goes on signing and sealing with an expired context
+// (TestErrContextExpired): refused here, as RFC 2743 §1.2.2 and SSPI do, so
+// the same error comes on every backend.
+func (c *SecContext) expiredErr(op string) error {
+	return gss.NewError(op, gss.StatusContextExpired, 0, c.mech,
+		"gssapi_unix: security context expired at "+c.expires.UTC().Format(time.RFC3339)+
+			" (the end time of its Kerberos ticket): establish a new context, after kinit if the TGT has expired too")
+}
+
+// setExpires records the context's end time, also for the C-side check
+// (rounded up to a whole second, the resolution of ticket times).
+func (c *SecContext) setExpires(t time.Time) {
+	c.expires = t
+	c.res.sc.expires = 0
+	if !t.IsZero() {
+		s := t.Unix()
+		if t.Nanosecond() != 0 {
+			s++
+		}
+		c.res.sc.expires = C.longlong(s)
+	}
 }
 
 // GetMIC signs msg with the default QOP.
@@ -313,15 +337,17 @@ func (c *SecContext) GetMIC(msg []byte) ([]byte, error) {
 	const op = "gss_get_mic"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, err := c.handle(op)
+	h, err := c.handleMIC(op)
 	if err != nil {
 		return nil, err
 	}
 	sc := c.res.sc
-	defer c.pn.Unpin()
-	p, n := pinBytes(&c.pn, msg)
-	major := C.gn_get_mic_small(&sc.minor, h, p, n, unsafe.Pointer(&sc.small[0]), C.size_t(len(sc.small)), &sc.n, &sc.out)
+	p, n := cBytes(msg)
+	major := C.gn_get_mic_sc(sc, h, p, n)
 	runtime.KeepAlive(c)
+	if sc.expired != 0 {
+		return nil, c.expiredErr(op)
+	}
 	var tok []byte
 	if sc.out.value != nil || sc.out.length != 0 {
 		tok = takeOut(&sc.out)
@@ -342,15 +368,17 @@ func (c *SecContext) VerifyMIC(msg, mic []byte) error {
 	const op = "gss_verify_mic"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, err := c.handle(op)
+	h, err := c.handleMIC(op)
 	if err != nil {
 		return err
 	}
 	sc := c.res.sc
-	defer c.pn.Unpin()
-	p, n := pinBytes(&c.pn, msg)
-	mp, mn := pinBytes(&c.pn, mic)
-	major := C.gn_verify_mic(&sc.minor, h, p, n, mp, mn)
+	p, n := cBytes(msg)
+	mp, mn := cBytes(mic)
+	major := C.gn_verify_mic_sc(sc, h, p, n, mp, mn)
+	if sc.expired != 0 {
+		return c.expiredErr(op)
+	}
 	runtime.KeepAlive(c)
 	if major != 0 {
 		return newError(op, major, sc.minor, c.mech)
@@ -369,8 +397,7 @@ func (c *SecContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	sc := c.res.sc
-	defer c.pn.Unpin()
-	p, n := pinBytes(&c.pn, msg)
+	p, n := cBytes(msg)
 	major := C.gn_wrap(&sc.minor, h, cBool(conf), p, n, &sc.state, &sc.out)
 	runtime.KeepAlive(c)
 	tok := takeOut(&sc.out)
@@ -394,8 +421,7 @@ func (c *SecContext) Unwrap(token []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	sc := c.res.sc
-	defer c.pn.Unpin()
-	p, n := pinBytes(&c.pn, token)
+	p, n := cBytes(token)
 	major := C.gn_unwrap(&sc.minor, h, p, n, &sc.state, &sc.out)
 	runtime.KeepAlive(c)
 	msg := takeOut(&sc.out)

@@ -74,8 +74,8 @@
 // Every C object (name, credential, context, channel bindings, OID set,
 // buffer, and the small C scratch block a context keeps for the outputs of
 // its per-message calls) is freed exactly once. Inputs are passed as (pointer, length)
-// pairs of Go memory pinned with runtime.Pinner for the call; C never keeps
-// them. Outputs are copied into Go memory and released with
+// call arguments pointing into Go memory, which the runtime keeps in place
+// for the call; C never keeps them or stores them in C memory. Outputs are copied into Go memory and released with
 // gss_release_buffer in the same function. Struct fields of gssapi.h types
 // are only touched in the C helpers (gss_shim.c), never from Go, because
 // Heimdal packs those structs differently on some platforms. Name.Release,

@@ -2,6 +2,7 @@
 
 // Helpers shared by the MIT and Heimdal builds; see gss_shim.h.
 #include <string.h>
+#include <time.h>
 
 #include "gss_shim.h"
 
@@ -50,14 +51,13 @@ void gn_oid_free(gss_OID oid) {
 	}
 }
 
-void gn_oid_get(gss_OID oid, const void **der, size_t *len) {
-	if (oid == GSS_C_NO_OID) {
-		*der = NULL;
-		*len = 0;
-		return;
+gn_oidref gn_oid_ref(gss_OID oid) {
+	gn_oidref r = {NULL, 0};
+	if (oid != GSS_C_NO_OID) {
+		r.der = oid->elements;
+		r.len = oid->length;
 	}
-	*der = oid->elements;
-	*len = oid->length;
+	return r;
 }
 
 OM_uint32 gn_oidset_new(OM_uint32 *minor, gss_OID_set *set) {
@@ -324,6 +324,34 @@ OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
 	gss_buffer_desc m = in_buf(msg, len);
 	gss_buffer_desc t = in_buf(mic, miclen);
 	return gss_verify_mic(minor, ctx, &m, &t, NULL);
+}
+
+// sc_expired sets and returns sc->expired from the coarse real-time clock
+// (resolution a few ms; ticket times are whole seconds).
+#ifndef CLOCK_REALTIME_COARSE
+#define CLOCK_REALTIME_COARSE CLOCK_REALTIME // not Linux: the precise clock
+#endif
+
+static int sc_expired(gn_scratch *sc) {
+	struct timespec ts;
+	sc->expired = 0;
+	if (sc->expires > 0 && clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0 &&
+	    (long long)ts.tv_sec >= sc->expires)
+		sc->expired = 1;
+	return sc->expired;
+}
+
+OM_uint32 gn_get_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg, size_t len) {
+	if (sc_expired(sc))
+		return GSS_S_CONTEXT_EXPIRED;
+	return gn_get_mic_small(&sc->minor, ctx, msg, len, sc->small, sizeof(sc->small), &sc->n, &sc->out);
+}
+
+OM_uint32 gn_verify_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg,
+                           size_t len, const void *mic, size_t miclen) {
+	if (sc_expired(sc))
+		return GSS_S_CONTEXT_EXPIRED;
+	return gn_verify_mic(&sc->minor, ctx, msg, len, mic, miclen);
 }
 
 OM_uint32 gn_wrap(OM_uint32 *minor, gss_ctx_id_t ctx, int conf,

@@ -39,12 +39,29 @@ typedef struct {
 	size_t n;
 	gn_out out;
 	unsigned char small[64];
+	// Handshake and inquiry outputs: kept here, not in Go variables, because
+	// a Go variable whose address goes to C is moved to the heap.
+	OM_uint32 flags, rec;
+	gss_OID actual;
+	gss_cred_id_t deleg;
+	int32_t etype;
+	const char *note;
+	// expires is the context's end (Unix seconds, 0 = none); the *_sc
+	// per-message calls set expired and refuse when the coarse clock has
+	// reached it, which costs nanoseconds where Go's time.Now cost ~75 ns.
+	long long expires;
+	int expired;
 } gn_scratch;
 
 // OIDs. gn_oid_new copies der into a malloc'd gss_OID_desc.
 gss_OID gn_oid_new(const void *der, size_t len);
 void gn_oid_free(gss_OID oid);
-void gn_oid_get(gss_OID oid, const void **der, size_t *len);
+// gn_oid_ref returns an OID's DER content by value (NULL, 0 for no OID).
+typedef struct {
+	const void *der;
+	size_t len;
+} gn_oidref;
+gn_oidref gn_oid_ref(gss_OID oid);
 
 // OID sets.
 OM_uint32 gn_oidset_new(OM_uint32 *minor, gss_OID_set *set);
@@ -141,6 +158,12 @@ OM_uint32 gn_get_mic_small(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                            gn_out *out);
 OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                         size_t len, const void *mic, size_t miclen);
+// gn_get_mic_sc and gn_verify_mic_sc are the calls Go makes: outputs in the
+// context's scratch block (a MIC of up to 64 bytes in sc->small, a larger
+// one in sc->out), and the expiry check of sc->expires first.
+OM_uint32 gn_get_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg, size_t len);
+OM_uint32 gn_verify_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg,
+                           size_t len, const void *mic, size_t miclen);
 OM_uint32 gn_wrap(OM_uint32 *minor, gss_ctx_id_t ctx, int conf,
                   const void *msg, size_t len, int *conf_state, gn_out *out);
 OM_uint32 gn_unwrap(OM_uint32 *minor, gss_ctx_id_t ctx, const void *tok,

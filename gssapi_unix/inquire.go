@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"runtime"
+	"sync"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -20,7 +21,15 @@ import (
 // session-key enctype is that of the key protecting per-message tokens: the
 // RFC 4121 acceptor subkey when the acceptor sent one, else the initiator's
 // subkey; see the package documentation for how each library reports it.
-func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
+func (c *SecContext) Inquire() (*gss.SecContextInfo, error) { return c.inquire(true) }
+
+// InquireMech is Inquire without the names (gss.MechInquirer). Mechanism,
+// flags, state and lifetime are what the last Continue returned, so the
+// only library call is the session-key inquiry of an established Kerberos
+// context: one cgo crossing where Inquire makes five.
+func (c *SecContext) InquireMech() (*gss.SecContextInfo, error) { return c.inquire(false) }
+
+func (c *SecContext) inquire(names bool) (*gss.SecContextInfo, error) {
 	defer lockThread()()
 	const op = "gss_inquire_context"
 	c.mu.Lock()
@@ -40,26 +49,29 @@ func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
 		}
 		return info, nil
 	}
-	var minor, life, flags C.OM_uint32
+	var minor, major C.OM_uint32
 	var src, targ C.gss_name_t
-	var mech C.gss_OID
-	var local, open C.int
-	major := C.gn_inquire_context(&minor, h, 0, &src, &targ, &life, &mech, &flags, &local, &open)
-	if isError(major) {
-		if !c.established {
-			info.SessionKeyNote = "handshake not complete"
-			return info, nil
+	if names {
+		var life, flags C.OM_uint32
+		var mech C.gss_OID
+		var local, open C.int
+		major = C.gn_inquire_context(&minor, h, 0, &src, &targ, &life, &mech, &flags, &local, &open)
+		if isError(major) {
+			if !c.established {
+				info.SessionKeyNote = "handshake not complete"
+				return info, nil
+			}
+			return nil, newError(op, major, minor, c.mech)
 		}
-		return nil, newError(op, major, minor, c.mech)
+		if m := goOID(mech); m != "" {
+			info.Mech = m
+		}
+		info.Flags, info.LocallyInitiated, info.Established = gss.Flags(flags), local != 0, open != 0
+		if info.Established {
+			info.ExpiresAt = expiry(life)
+		}
 	}
-	if m := goOID(mech); m != "" {
-		info.Mech = m
-	}
-	info.Flags, info.LocallyInitiated, info.Established = gss.Flags(flags), local != 0, open != 0
-	if info.Established {
-		info.ExpiresAt = expiry(life)
-	}
-	if want := namesToInquire(info); want != 0 {
+	if want := namesToInquire(info); names && want != 0 {
 		major = C.gn_inquire_context(&minor, h, want, &src, &targ, nil, nil, nil, nil, nil)
 		if !isError(major) {
 			info.InitiatorName = takeName(src)
@@ -72,15 +84,14 @@ func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
 	case !info.Mech.IsKerberos():
 		info.SessionKeyNote = "not a Kerberos mechanism (" + info.Mech.MechName() + ")"
 	default:
-		var etype C.int32_t
-		var note *C.char
-		major = C.gn_session_enctype(&minor, h, &etype, &note)
-		info.SessionKeyEnctype = gss.Enctype(etype)
-		if note != nil {
-			info.SessionKeyNote = C.GoString(note)
+		sc := c.res.sc
+		major = C.gn_session_enctype(&sc.minor, h, &sc.etype, &sc.note)
+		info.SessionKeyEnctype = gss.Enctype(sc.etype)
+		if sc.note != nil {
+			info.SessionKeyNote = shimNote(sc.note)
 		}
 		if isError(major) {
-			info.SessionKeyNote += ": " + statusText(major, minor)
+			info.SessionKeyNote += ": " + statusText(major, sc.minor)
 		}
 	}
 	runtime.KeepAlive(c)
@@ -112,4 +123,17 @@ func namesToInquire(info *gss.SecContextInfo) C.int {
 		return C.GN_WANT_SRC | C.GN_WANT_TARG
 	}
 	return C.GN_WANT_SRC
+}
+
+// shimNotes holds the Go copies of the shim's session-key notes, which are
+// string constants in C: converted once, not on every inquiry.
+var shimNotes sync.Map // *C.char → string
+
+func shimNote(p *C.char) string {
+	if s, ok := shimNotes.Load(p); ok {
+		return s.(string)
+	}
+	s := C.GoString(p)
+	shimNotes.Store(p, s)
+	return s
 }

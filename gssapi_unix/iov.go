@@ -30,9 +30,7 @@ func (c *SecContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confSta
 		return nil, nil, false, err
 	}
 	data = append([]byte(nil), msg...)
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, data)
+	p, n := cBytes(data)
 	var minor C.OM_uint32
 	var state C.int
 	var hdr, pad C.gn_out
@@ -61,10 +59,8 @@ func (c *SecContext) UnwrapIOV(token, data []byte) (msg []byte, confState bool, 
 		return nil, false, errUsage(op, gss.StatusDefectiveToken, "empty token")
 	}
 	msg = append([]byte{}, data...)
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	tp, tn := pinBytes(&pn, token)
-	p, n := pinBytes(&pn, msg)
+	tp, tn := cBytes(token)
+	p, n := cBytes(msg)
 	var minor C.OM_uint32
 	var state C.int
 	major := C.gn_unwrap_iov(&minor, h, tp, tn, p, n, &state)

@@ -36,9 +36,7 @@ func importName(s string, t gss.NameType) (*Name, error) {
 	defer lockThread()()
 	const op = "gss_import_name"
 	b := []byte(s)
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	p, n := pinBytes(&pn, b)
+	p, n := cBytes(b)
 	var minor C.OM_uint32
 	var h C.gss_name_t
 	if major := C.gn_import_name(&minor, p, n, cOID(t), &h); isError(major) {

@@ -37,10 +37,8 @@ func (c *SecContext) SetOption(option gss.OID, value []byte) error {
 	if _, err := c.handle(op); err != nil {
 		return err
 	}
-	var pn runtime.Pinner
-	defer pn.Unpin()
-	oid, oidLen := pinBytes(&pn, option.DER())
-	val, valLen := pinBytes(&pn, value)
+	oid, oidLen := cBytes(option.DER())
+	val, valLen := cBytes(value)
 	var minor C.OM_uint32
 	major := C.gn_set_context_option(&minor, &c.res.h, oid, oidLen, val, valLen)
 	runtime.KeepAlive(c)

@@ -8,6 +8,9 @@ package gssapi_unix
 import "C"
 
 import (
+	"slices"
+	"sync/atomic"
+
 	"github.com/gssnego/gssnego/gss"
 )
 
@@ -34,15 +37,27 @@ func (*Provider) Name() string {
 
 // IndicateMechs lists the mechanisms the library offers (gss_indicate_mechs),
 // including plug-ins such as gss-ntlmssp that MIT loads from /etc/gss/mech.d.
+// The first successful answer is kept for the life of the process: the
+// SPNEGO engine asks on every new context, and the libraries load a
+// mechanism plug-in once and never unload it, so a mechanism configured
+// after the process started needs a restart either way.
 func (*Provider) IndicateMechs() ([]gss.OID, error) {
+	if m := indicated.Load(); m != nil {
+		return slices.Clone(*m), nil
+	}
 	defer lockThread()()
 	var minor C.OM_uint32
 	var set C.gss_OID_set
 	if major := C.gss_indicate_mechs(&minor, &set); isError(major) {
 		return nil, newError("gss_indicate_mechs", major, minor, "")
 	}
-	return goOIDSet(&set), nil
+	m := goOIDSet(&set)
+	indicated.Store(&m)
+	return slices.Clone(m), nil
 }
+
+// indicated is IndicateMechs' first answer.
+var indicated atomic.Pointer[[]gss.OID]
 
 // ImportName imports name as nameType: gss.NameHostBasedService
 // ("HTTP@host"), gss.NameKerberosPrincipal ("HTTP/host@REALM"),

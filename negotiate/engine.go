@@ -257,14 +257,14 @@ func (c *conversation) mechHasInteg() bool {
 // answer, and each inquiry is several library calls.
 func (c *conversation) mechInfo() (*gss.SecContextInfo, error) {
 	if c.mechInfoCache == nil && c.mechDone {
-		info, err := c.mech.Inquire()
+		info, err := gss.InquireMech(c.mech)
 		if err != nil {
 			return nil, err
 		}
 		c.mechInfoCache = info
 	}
 	if c.mechInfoCache == nil {
-		return c.mech.Inquire()
+		return gss.InquireMech(c.mech)
 	}
 	return c.mechInfoCache, nil
 }

@@ -90,7 +90,7 @@ func (n *Native) Continue(in []byte) ([]byte, error) {
 	if n.ctx.ContinueNeeded() {
 		return out, nil
 	}
-	if info, err := n.ctx.Inquire(); err == nil {
+	if info, err := gss.InquireMech(n.ctx); err == nil {
 		n.transcript.Policy.SessionEnctype = info.SessionKeyEnctype
 	}
 	v := n.transcript.Evaluate()

@@ -99,7 +99,12 @@ func (c *conversation) readyLocked() (gss.SecContext, error) {
 
 // Inquire implements gss.SecContext. Mech is the selected mechanism as the
 // initiator listed it (e.g. the Microsoft Kerberos OID).
-func (c *conversation) Inquire() (*gss.SecContextInfo, error) {
+func (c *conversation) Inquire() (*gss.SecContextInfo, error) { return c.inquire(true) }
+
+// InquireMech implements gss.MechInquirer: Inquire without the names.
+func (c *conversation) InquireMech() (*gss.SecContextInfo, error) { return c.inquire(false) }
+
+func (c *conversation) inquire(names bool) (*gss.SecContextInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -107,7 +112,11 @@ func (c *conversation) Inquire() (*gss.SecContextInfo, error) {
 	}
 	info := &gss.SecContextInfo{LocallyInitiated: c.initiator}
 	if c.mech != nil {
-		mi, err := c.mech.Inquire()
+		inq := c.mech.Inquire
+		if !names {
+			inq = func() (*gss.SecContextInfo, error) { return gss.InquireMech(c.mech) }
+		}
+		mi, err := inq()
 		if err != nil {
 			return nil, err
 		}

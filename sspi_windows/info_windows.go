@@ -16,7 +16,14 @@ import (
 // package does not support (Wine supports none of these) leaves its field
 // at what the handshake itself returned; SessionKeyNote then says why the
 // enctype is unknown.
-func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
+func (c *SecContext) Inquire() (*gss.SecContextInfo, error) { return c.inquire(true) }
+
+// InquireMech is Inquire without the names (gss.MechInquirer): the SPNEGO
+// engine inquires on every handshake and decides nothing by names, and the
+// names are two allocations by the package plus two FreeContextBuffer calls.
+func (c *SecContext) InquireMech() (*gss.SecContextInfo, error) { return c.inquire(false) }
+
+func (c *SecContext) inquire(names bool) (*gss.SecContextInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.h == nil || !c.h.valid {
@@ -26,13 +33,15 @@ func (c *SecContext) Inquire() (*gss.SecContextInfo, error) {
 		Mech: c.mech, Flags: c.flags(), ExpiresAt: c.expiry,
 		LocallyInitiated: c.initiator, Established: c.established,
 	}
-	if c.initiator {
-		info.AcceptorName = c.targetStr
-	}
 	if c.established {
 		info.Flags |= gss.FlagProtReady
 	}
-	c.inquireNames(info)
+	if names {
+		if c.initiator {
+			info.AcceptorName = c.targetStr
+		}
+		c.inquireNames(info)
+	}
 	if f, ret := c.queryFlags(); ret == secEOK {
 		if c.initiator {
 			info.Flags = iscRetFlags(f) | info.Flags&gss.FlagProtReady

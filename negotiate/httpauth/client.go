@@ -374,7 +374,7 @@ func (x *exchange) serverProven() bool {
 	if e, ok := x.ctx.(interface{ Record() negotiate.Record }); ok && e.Record().MICReceived {
 		return true
 	}
-	info, err := x.ctx.Inquire()
+	info, err := gss.InquireMech(x.ctx)
 	return err == nil && info.Mech.IsKerberos() && info.Flags&gss.FlagMutual != 0
 }
 
