@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/gssnego/gssnego/platform"
@@ -20,6 +21,7 @@ type row struct {
 	run
 	serverCPU time.Duration
 	clientCPU time.Duration
+	roundRPS  []float64 // req/s of each round
 }
 
 func (r row) rps() float64 {
@@ -70,6 +72,7 @@ func measure(servers []*server, conns, n, rounds, warm int) ([]row, error) {
 			rows[i].serverCPU += cpuTime(s.pgid) - cpu0
 			rows[i].clientCPU += selfCPU() - self0
 			rows[i].add(res)
+			rows[i].roundRPS = append(rows[i].roundRPS, float64(res.ok)/res.elapsed.Seconds())
 			progress("round %d %-8s %5d req %6.0f req/s, %d errors", r+1, s.name, len(part),
 				float64(res.ok)/res.elapsed.Seconds(), res.errs)
 		}
@@ -93,8 +96,8 @@ func printTable(w io.Writer, rows []row) {
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| conns | req/s ours ÷ Apache | req/s ours ÷ gokrb5 | server CPU/req Apache ÷ ours | server CPU/req gokrb5 ÷ ours |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| conns | req/s ours ÷ Apache | req/s ours ÷ gokrb5 | same, median of the rounds' ratios | server CPU/req Apache ÷ ours | server CPU/req gokrb5 ÷ ours |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	byConns := map[int]map[string]row{}
 	var order []int
 	for _, r := range rows {
@@ -107,11 +110,28 @@ func printTable(w io.Writer, rows []row) {
 	for _, c := range order {
 		m := byConns[c]
 		o, a, g := m[nameOurs], m[nameApache], m[nameGokrb5]
-		fmt.Fprintf(w, "| %d | %.2f | %.2f | %.2f | %.2f |\n", c,
-			ratio(o.rps(), a.rps()), ratio(o.rps(), g.rps()),
+		fmt.Fprintf(w, "| %d | %.2f | %.2f | %.2f / %.2f | %.2f | %.2f |\n", c,
+			ratio(o.rps(), a.rps()), ratio(o.rps(), g.rps()), medianRatio(o, a), medianRatio(o, g),
 			ratio(float64(perReq(a.serverCPU, a.ok+a.errs)), float64(perReq(o.serverCPU, o.ok+o.errs))),
 			ratio(float64(perReq(g.serverCPU, g.ok+g.errs)), float64(perReq(o.serverCPU, o.ok+o.errs))))
 	}
+}
+
+// medianRatio is the median over the rounds of a's req/s ÷ b's in the same
+// round, which cancels drift slower than a round.
+func medianRatio(a, b row) float64 {
+	var rs []float64
+	for i := range min(len(a.roundRPS), len(b.roundRPS)) {
+		rs = append(rs, ratio(a.roundRPS[i], b.roundRPS[i]))
+	}
+	if len(rs) == 0 {
+		return 0
+	}
+	slices.Sort(rs)
+	if len(rs)%2 == 1 {
+		return rs[len(rs)/2]
+	}
+	return (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
 }
 
 func ratio(a, b float64) float64 {
