@@ -56,33 +56,51 @@ func main() {
 		}
 		return
 	}
+	if err := benchmark(parseInts(*conc), *n, *rounds, *warm, *profile); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// benchmark starts the realm and the servers, measures and prints; everything it
+// started is stopped and removed before it returns.
+func benchmark(conc []int, n, rounds, warm int, profile string) error {
 	bin, err := os.Executable()
-	check(err)
+	if err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "gssnego-capacity")
-	check(err)
+	if err != nil {
+		return err
+	}
 	tb := &benchTB{dir: dir}
 	defer tb.cleanup()
 	realm, err := testrealm.Launch(dir)
-	check(err)
-	tb.Cleanup(realm.StopKDC)
+	if realm != nil {
+		tb.Cleanup(realm.StopKDC)
+	}
+	if err != nil {
+		return err
+	}
 	for _, kv := range realm.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
 	}
-	cs := parseInts(*conc)
-	servers := startServers(tb, bin, realm, slices.Max(cs), *profile)
+	servers := startServers(tb, bin, realm, slices.Max(conc), profile)
 	fmt.Printf("HTTP Negotiate server capacity, %s, GOMAXPROCS %d, %d CPUs, load average %s at start\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), loadavg())
-	fmt.Printf("%d measured requests per server and concurrency in %d interleaved rounds, %d warm-up\n\n", *n, *rounds, *warm)
+	fmt.Printf("%d measured requests per server and concurrency in %d interleaved rounds, %d warm-up\n\n", n, rounds, warm)
 	var rows []row
-	for _, c := range cs {
-		rs, err := measure(servers, c, *n, *rounds, *warm)
-		check(err)
+	for _, c := range conc {
+		rs, err := measure(servers, c, n, rounds, warm)
+		if err != nil {
+			return err
+		}
 		rows = append(rows, rs...)
 	}
 	fmt.Println()
 	printTable(os.Stdout, rows)
 	fmt.Printf("\nload average %s at the end\n", loadavg())
+	return nil
 }
 
 func loadavg() string {

@@ -87,8 +87,8 @@ func printTable(w io.Writer, rows []row) {
 	for _, r := range rows {
 		lat := sortedLat(r.run)
 		total := r.ok + r.errs
-		fmt.Fprintf(w, "| %d | %s | %.0f | %v | %v | %d | %.1f | %.1f %% | %v | %v |\n",
-			r.clients, r.server, r.rps(), ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99)), r.errs,
+		fmt.Fprintf(w, "| %d | %s | %.0f | %v | %v | %d (%d resent) | %.1f | %.1f %% | %v | %v |\n",
+			r.clients, r.server, r.rps(), ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99)), r.errs, r.retried,
 			float64(total)/float64(max(1, r.conns)), 100*float64(r.reused)/float64(max(1, total)),
 			perReq(r.serverCPU, total).Round(time.Microsecond), perReq(r.clientCPU, total).Round(time.Microsecond))
 		if r.firstErr != "" {
