@@ -3,16 +3,39 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"net/http"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/platform"
 )
+
+// childEnv makes the test binary a server child (serve) instead of
+// running tests: startChild re-executes it with -serve, as the command
+// re-executes itself, so the test needs no separate build.
+const childEnv = "GSSNEGO_CAPACITY_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		fs := flag.NewFlagSet("serve", flag.ExitOnError)
+		kind := fs.String("serve", "", "")
+		keytab := fs.String("keytab", "", "")
+		profile := fs.String("cpuprofile", "", "")
+		fs.Parse(os.Args[1:])
+		if err := serve(*kind, *keytab, *profile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // TestCapacityHarness runs the harness end to end with a tiny load against
 // our middleware, gokrb5's SPNEGO handler and Apache + mod_auth_gssapi:
@@ -22,7 +45,9 @@ import (
 func TestCapacityHarness(t *testing.T) {
 	realm := testrealm.Start(t)
 	realm.Setenv(t)
-	bin := lab.GoBuild(t, "github.com/gssnego/gssnego/bench/capacity")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	t.Setenv(childEnv, "1")
 	servers := startServers(t, bin, realm, 8, "")
 	require.Len(t, servers, 3)
 	p, err := platform.Provider()
