@@ -27,7 +27,8 @@ type Exchange struct {
 	// that sent SYN, or failing that the side that spoke the request).
 	Client netip.AddrPort `json:"client"`
 	Server netip.AddrPort `json:"server"`
-	// Carrier is the protocol that carried the tokens ("http", "ldap").
+	// Carrier is the protocol that carried the tokens ("http", "ldap",
+	// "smb2", "dcerpc", "sspi-sample").
 	Carrier string `json:"carrier"`
 	// Mech is the carrier's mechanism when it is not SPNEGO ("sasl-gssapi").
 	Mech string `json:"mech,omitempty"`
@@ -40,6 +41,53 @@ type Exchange struct {
 	// Wrapped counts per-message security tokens that followed on the
 	// connection (LDAP SASL wrap): traffic, not exchanges.
 	Wrapped int `json:"wrapped,omitempty"`
+	// Aborted says the connection closed (FIN or RST seen) before the
+	// exchange completed; a capture that merely ends leaves it false.
+	Aborted bool `json:"aborted,omitempty"`
+	// Refused is "mic-missing" when the exchange ended — the connection
+	// closed, or the peer sent negState reject — right after a token that
+	// lacked the mechListMIC the policy made due from its sender: the peer
+	// refused it, as it must when the MIC was stripped in transit. The
+	// policy held, but the token is evidence of tampering or of a broken
+	// peer, and the audit flags it.
+	Refused string `json:"refused,omitempty"`
+}
+
+// RefusedMICMissing is Exchange.Refused's value for a peer that refused a
+// token lacking its due mechListMIC.
+const RefusedMICMissing = "mic-missing"
+
+// judgeEnd records how an exchange that did not complete ended; lost says
+// bytes of the connection are missing from the capture, so that the token
+// before the end may not have been the last one sent.
+func (e *Exchange) judgeEnd(connClosed, lost bool) {
+	v := e.Verdict()
+	rejected := v.Result == negotiate.ResultRejected
+	if v.Result == negotiate.ResultIncomplete && connClosed {
+		e.Aborted = true
+	} else if !rejected {
+		return
+	}
+	if lost {
+		return
+	}
+	reps := e.Transcript.Reports
+	i := len(reps) - 1
+	for rejected && i >= 0 && reps[i].NegState == negotiate.NegStateReject.String() {
+		i--
+	}
+	if i < 0 {
+		return
+	}
+	// Only a token that ends its sender's part must carry the MIC: the
+	// acceptor's with the AP-REP or accept-completed, the initiator's with
+	// accept-completed or the NTLM AUTHENTICATE.
+	r := reps[i]
+	final := r.NegState == negotiate.NegStateAcceptCompleted.String() ||
+		r.MechToken != nil && (r.MechToken.Message == "AP-REP" || r.MechToken.Message == "AUTHENTICATE")
+	if st := v.Side(r.Direction); final && st.Due && !st.Present {
+		e.Refused = RefusedMICMissing
+	}
 }
 
 // Verdict is the exchange's verdict.
@@ -72,6 +120,8 @@ type flow struct {
 	cur      *Exchange
 	lastTime time.Time
 	wrapBase int
+	sawSYN   bool // the capture holds the connection's start
+	nex      int  // exchanges started on this connection
 }
 
 // Audit reads a capture from r and returns the exchanges it holds, in the
@@ -136,6 +186,7 @@ func (a *auditor) packet(p Packet) {
 		a.flows[key] = f
 	}
 	f.lastTime = p.Time
+	f.sawSYN = f.sawSYN || s.syn
 	if s.syn && f.client == (netip.AddrPort{}) {
 		f.client = s.src
 		if s.ack {
@@ -153,7 +204,7 @@ func (a *auditor) packet(p Packet) {
 	a.feed(f, hi, h, p)
 	if s.fin || s.rst {
 		if s.rst || f.bothFin(hi) {
-			a.close(f)
+			a.closeConn(f, p.Index)
 			delete(a.flows, key) // a reused port pair starts afresh
 		}
 	}
@@ -184,7 +235,7 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 		}
 		if f.client == (netip.AddrPort{}) {
 			f.client = src
-			if looksHTTPResponse(h.buf) || looksLDAPResponse(h.buf) {
+			if looksHTTPResponse(h.buf) || looksLDAPResponse(h.buf) || looksSampleResponse(h.buf) {
 				f.client = f.other(src)
 			}
 		}
@@ -233,8 +284,15 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 			f.cur = nil
 		}
 		a.close(f)
+		pol := a.opt.Policy
+		// A connection whose start the capture missed may be caught in the
+		// middle of its first exchange: judge that one as the inspector
+		// judges a partial transcript (what the visible tokens prove, the
+		// rest undecided), not as a protocol error.
+		pol.AllowPartial = pol.AllowPartial || !f.sawSYN && f.nex == 0
+		f.nex++
 		f.cur = &Exchange{Start: p.Time, Client: f.client, Server: f.other(f.client), Carrier: f.car.name(),
-			Mech: t.mech, Transcript: negotiate.NewTranscript(a.opt.Policy)}
+			Mech: t.mech, Transcript: negotiate.NewTranscript(pol)}
 		a.res.Exchanges = append(a.res.Exchanges, f.cur)
 	}
 	f.cur.Transcript.Add(d, tok)
@@ -266,8 +324,25 @@ func (a *auditor) startsExchange(e *Exchange, d negotiate.Direction, kind, mech 
 	return v.Complete && kind != "mechanism" || v.Result == negotiate.ResultRejected
 }
 
+// closeConn ends the flow's exchange because the connection closed. If
+// bytes of the connection are missing from the capture, nothing is claimed
+// about how the exchange ended.
+func (a *auditor) closeConn(f *flow, frame int) {
+	missing := f.half[0].missing() || f.half[1].missing()
+	if missing && f.car != nil {
+		a.warn(frame, "connection closed with bytes missing from the capture")
+	}
+	if f.cur != nil {
+		f.cur.judgeEnd(true, missing)
+	}
+	a.close(f)
+}
+
 // close ends the flow's exchange; its wrapped-token count is final.
 func (a *auditor) close(f *flow) {
+	if f.cur != nil && f.cur.Transcript.Verdict.Result == negotiate.ResultRejected {
+		f.cur.judgeEnd(false, f.half[0].missing() || f.half[1].missing())
+	}
 	if f.cur != nil && f.car != nil {
 		f.cur.Wrapped = f.car.wrapped() - f.wrapBase
 		f.wrapBase = f.car.wrapped()

@@ -37,6 +37,8 @@ func sniffCarrier(b []byte) carrier {
 		return &smb2Carrier{}
 	case looksDCERPC(b):
 		return &dcerpcCarrier{}
+	case looksSample(b):
+		return &sampleCarrier{}
 	}
 	return nil
 }
@@ -44,6 +46,13 @@ func sniffCarrier(b []byte) carrier {
 // looksHTTPResponse and looksLDAPResponse tell the server's first bytes
 // when the capture missed the handshake and the client's request.
 func looksHTTPResponse(b []byte) bool { return len(b) >= 7 && string(b[:7]) == "HTTP/1." }
+
+// looksSampleResponse: a sample frame holding a NegTokenResp or an NTLM
+// CHALLENGE comes from the server (the client's first frame is a framed
+// NegTokenInit, a krb5 AP-REQ or an NTLM NEGOTIATE).
+func looksSampleResponse(b []byte) bool {
+	return looksSample(b) && (b[4] == 0xa1 || b[4] == 'N' && b[12] == 2)
+}
 
 func looksLDAPResponse(b []byte) bool {
 	if !looksLDAP(b) {

@@ -10,9 +10,12 @@
 // runs each through a negotiate.Transcript. Carriers: HTTP (Negotiate
 // headers, RFC 4559), LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
 // wrapped PDUs after the bind are counted as traffic), SMB2 (NEGOTIATE
-// and SESSION_SETUP security buffers) and DCE/RPC (bind and alter-context
-// auth verifiers). docs/audit.md says
-// what is and is not reconstructed.
+// and SESSION_SETUP security buffers), DCE/RPC (bind and alter-context
+// auth verifiers) and the MSDN SSPI sockets sample (LE32-framed tokens,
+// examples/sspisample). A connection caught mid-exchange is judged as a
+// partial transcript; an exchange a peer refused right after a token that
+// lacked its due mechListMIC is marked Refused. docs/audit.md says what is
+// and is not reconstructed.
 //
 // negotiate itself never parses network traffic; this package is the only
 // place that does.

@@ -3,6 +3,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/base64"
 	"os"
 	"os/exec"
@@ -155,25 +156,36 @@ func assertTsharkFrames(t *testing.T, path string, res *Result, decodeAs string)
 }
 
 // TestAuditSmbclientSamba records smbclient ↔ Samba smbd (through the
-// DC's host-side forwarder) with NTLM and expects one SMB2 exchange whose
-// MICs Samba sent both ways (NTLM AUTHENTICATE carries its own MIC).
-// Kerberos through the forwarder was not made to work here (smbclient:
-// "Kerberos auth … to access 'localhost' not possible"); SMB2 with
-// Kerberos is covered by the Windows vectors in TestVectorsInSMB2.
+// DC's host-side forwarder) with NTLM and with Kerberos and expects one
+// SMB2 exchange each. NTLM: Samba sends MICs both ways (the AUTHENTICATE
+// carries its own MIC). Kerberos: smbclient refuses Kerberos for the name
+// "localhost" ("Kerberos auth … to access 'localhost' not possible", even
+// with an SPN cifs/localhost), so it is told the DC's real name and the
+// forwarder's address with -I.
 func TestAuditSmbclientSamba(t *testing.T) {
-	d := sambadc.Start(t)
+	// SMB1 is off by default in Samba 4.17's smbd; NT1 lets the SMB1 case run.
+	d := sambadc.Start(t, "server min protocol = NT1")
 	addr := d.Forward(t, 445)
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
 	empty := t.TempDir() + "/smb.conf"
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	smbclient := lab.NeedCommand(t, "smbclient")[0]
-	for _, tc := range []struct{ name, kerberos, mech string }{
-		{"NTLM", "off", "1.3.6.1.4.1.311.2.2.10"},
+	for _, tc := range []struct {
+		name, kerberos, server, domain string
+		opts                           []string
+	}{
+		{"NTLM", "off", "localhost", sambadc.Domain, nil},
+		// -W takes the realm here: with the NetBIOS name smbclient asks
+		// for a KDC of realm "SAMDOM", which there is none of.
+		{"Kerberos", "required", sambadc.HostName + "." + sambadc.DNSDomain, sambadc.Realm, nil},
+		{"SMB1-Kerberos", "required", sambadc.HostName + "." + sambadc.DNSDomain, sambadc.Realm,
+			[]string{"-m", "NT1", "--option=client min protocol=NT1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := pcaprec.Start(t, t.TempDir(), "tcp port "+port)
-			cmd := exec.Command(smbclient, "-s", empty, "-p", port, "//localhost/netlogon", "-U", "Administrator%"+d.AdminPassword,
-				"-W", sambadc.Domain, "--use-kerberos="+tc.kerberos, "-c", "ls")
+			args := append([]string{"-s", empty, "-p", port, "-I", "127.0.0.1", "//" + tc.server + "/netlogon",
+				"-U", "Administrator%" + d.AdminPassword, "-W", tc.domain, "--use-kerberos=" + tc.kerberos, "-c", "ls"}, tc.opts...)
+			cmd := exec.Command(smbclient, args...)
 			cmd.Env = append(os.Environ(), d.Env()...)
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, err, "%s", out)
@@ -182,19 +194,33 @@ func TestAuditSmbclientSamba(t *testing.T) {
 				b, _ := os.ReadFile(path)
 				os.WriteFile(k+"."+tc.name, b, 0o644)
 			}
+			if tc.opts != nil {
+				b, err := os.ReadFile(path)
+				require.NoError(t, err)
+				require.True(t, bytes.Contains(b, []byte("\xffSMB\x73")), "no SMB1 SESSION_SETUP_ANDX in the capture")
+			}
 			res := auditFile(t, path)
 			assert.Empty(t, res.Warnings)
 			require.Len(t, res.Exchanges, 1)
 			e := res.Exchanges[0]
 			v := e.Verdict()
-			assert.Equal(t, "smb2", e.Carrier)
+			wantCarrier := "smb2"
+			if tc.opts != nil {
+				wantCarrier = "smb1"
+			}
+			assert.Equal(t, wantCarrier, e.Carrier)
 			assert.True(t, v.Complete, v.Reason)
 			assert.Equal(t, negotiate.ResultOK, v.Result, v.Reason)
-			assert.Equal(t, tc.mech, v.SelectedMechName)
-			assert.True(t, v.Initiator.Present && v.Acceptor.Present, "Samba and smbclient both send a mechListMIC")
+			if tc.kerberos == "off" {
+				assert.Equal(t, "1.3.6.1.4.1.311.2.2.10", v.SelectedMechName)
+				assert.True(t, v.Initiator.Present && v.Acceptor.Present, "Samba and smbclient both send a mechListMIC")
+			} else {
+				assert.True(t, v.SelectedMech.IsKerberos(), "selected %s", v.SelectedMechName)
+				assert.NotZero(t, v.Etype.Session, "AP-REP session key enctype")
+			}
 			assertTsharkFrames(t, path, res, "tcp.port=="+port+",nbss")
-			t.Logf("smbclient ↔ smbd (%s): %d tokens, mech %s, initiator MIC %s, acceptor MIC %s, %d encrypted",
-				tc.name, len(e.Tokens), v.SelectedMechName, v.Initiator, v.Acceptor, e.Wrapped)
+			t.Logf("smbclient ↔ smbd (%s): %d tokens, mech %s, etype %v, initiator MIC %s, acceptor MIC %s, %d encrypted",
+				tc.name, len(e.Tokens), v.SelectedMechName, v.Etype.Session, v.Initiator, v.Acceptor, e.Wrapped)
 		})
 	}
 }

@@ -11,9 +11,12 @@ import (
 // negotiated a security layer, each PDU is a 4-byte length and a GSS wrap
 // token (RFC 4752 §3.3): counted as per-message traffic.
 type ldapCarrier struct {
-	mech  [2]string // SASL mechanism of the bind in progress (client side sets it)
-	wraps int
-	lost  [2]bool
+	mech [2]string // SASL mechanism of the bind in progress (client side sets it)
+	// sawBind: a BindRequest was read; until then (a capture that began
+	// mid-bind) the mechanism of serverSaslCreds is told from the token.
+	sawBind bool
+	wraps   int
+	lost    [2]bool
 }
 
 // maxLDAPMessage bounds one message; larger length fields are hostile.
@@ -115,6 +118,7 @@ func (c *ldapCarrier) message(fromClient bool, msg []byte) (*carried, error) {
 }
 
 func (c *ldapCarrier) bindRequest(op []byte) (*carried, error) {
+	c.sawBind = true
 	_, _, rest, ok1 := berTLV(op)   // version
 	_, _, rest, ok2 := berTLV(rest) // name
 	tag, auth, _, ok3 := berTLV(rest)
@@ -156,12 +160,29 @@ func (c *ldapCarrier) bindResponse(op []byte) (*carried, error) {
 		if !ok {
 			return nil, errors.New("ldap: BindResponse optional field unreadable")
 		}
+		if tag == 0x87 && !c.sawBind && c.mech[0] == "" {
+			c.mech[0] = guessSASLMech(v)
+		}
 		if tag == 0x87 && ldapCarriesGSS(c.mech[0]) && len(v) > 0 {
 			return &carried{tok: v, fromClient: false, mech: ldapMechLabel(c.mech[0])}, nil
 		}
 		rest = r
 	}
 	return nil, nil
+}
+
+// guessSASLMech names the SASL mechanism of serverSaslCreds whose
+// BindRequest the capture missed: SPNEGO tokens (and the raw NTLMSSP that
+// Windows sends under GSS-SPNEGO) are GSS-SPNEGO, a framed krb5 token is
+// GSSAPI; anything else is not a GSS mechanism.
+func guessSASLMech(tok []byte) string {
+	switch m, ok := tokenMech(tok); {
+	case !ok:
+		return ""
+	case m == sampleKrb5:
+		return "GSSAPI"
+	}
+	return "GSS-SPNEGO"
 }
 
 func ldapCarriesGSS(mech string) bool { return mech == "GSS-SPNEGO" || mech == "GSSAPI" }

@@ -9,10 +9,13 @@ import (
 // header per message) and lifts the NEGOTIATE response's security buffer
 // (NegTokenInit2) and the SESSION_SETUP request/response security buffers.
 // Compound messages are followed through NextCommand; encrypted messages
-// (transform header 0xFD 'SMB') cannot be read and are counted; SMB1
-// messages (0xFF 'SMB', e.g. a multi-protocol NEGOTIATE) are skipped.
+// (transform header 0xFD 'SMB') cannot be read and are counted. SMB1
+// messages (0xFF 'SMB') give the security blobs of an extended-security
+// NEGOTIATE response and of SESSION_SETUP_ANDX (smb1.go); other SMB1
+// commands, and a client's multi-protocol NEGOTIATE, carry none.
 type smb2Carrier struct {
 	encrypted, smb1 int
+	sawSMB2         bool
 }
 
 const (
@@ -30,7 +33,14 @@ func looksSMB(b []byte) bool {
 	return p == "SMB" && (b[4] == 0xfe || b[4] == 0xff || b[4] == 0xfd)
 }
 
-func (c *smb2Carrier) name() string { return "smb2" }
+// name is "smb1" for a connection that has spoken only SMB1 so far (a
+// client's multi-protocol NEGOTIATE answered in SMB2 makes it "smb2").
+func (c *smb2Carrier) name() string {
+	if c.smb1 > 0 && !c.sawSMB2 {
+		return "smb1"
+	}
+	return "smb2"
+}
 
 // wrapped counts the encrypted messages: per-message traffic.
 func (c *smb2Carrier) wrapped() int { return c.encrypted }
@@ -79,8 +89,13 @@ func (c *smb2Carrier) message(fromClient bool, msg []byte) ([]carried, error) {
 		return nil, nil
 	case "\xffSMB":
 		c.smb1++
-		return nil, nil
+		tok, err := smb1SecurityBlob(msg)
+		if err != nil || tok == nil {
+			return nil, err
+		}
+		return []carried{{tok: tok, fromClient: fromClient}}, nil
 	case "\xfeSMB":
+		c.sawSMB2 = true
 	default:
 		return nil, fmt.Errorf("smb2: message starts % x, not an SMB header", msg[:4])
 	}

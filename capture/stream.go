@@ -23,6 +23,15 @@ type half struct {
 	buf     []byte // in-order bytes not yet consumed by the carrier
 	gap     bool   // bytes were lost before buf
 	finned  bool
+	lost    bool   // bytes were lost at some point (sticky, unlike gap)
+	finSeq  uint32 // sequence number after the last byte, from the FIN
+	hasFin  bool
+}
+
+// missing says whether bytes of this direction never reached the carrier:
+// lost, still waiting out of order, or sent before a FIN but not captured.
+func (h *half) missing() bool {
+	return h.lost || len(h.pending) > 0 || h.hasFin && h.synced && h.finSeq != h.next
 }
 
 // seqLess compares sequence numbers modulo 2^32 (RFC 1982).
@@ -37,11 +46,14 @@ func (h *half) add(s segment) (warn string) {
 		h.next, h.synced = seq, true
 	}
 	data := s.payload
+	if s.fin {
+		h.finSeq, h.hasFin = seq+uint32(len(data)), true
+	}
 	if len(data) == 0 {
 		return ""
 	}
 	if !h.synced { // capture began mid-stream: start here
-		h.next, h.synced, h.gap = seq, true, true
+		h.next, h.synced, h.gap, h.lost = seq, true, true, true
 	}
 	if s.short { // snaplen cut this segment: what follows is lost
 		warn = fmt.Sprintf("segment cut by snaplen (%d bytes kept)", len(data))
@@ -70,7 +82,7 @@ func (h *half) add(s segment) (warn string) {
 	h.deliver(data)
 	if s.short {
 		h.next += uint32(len(data)) // the cut bytes are gone for good
-		h.gap = true
+		h.gap, h.lost = true, true
 	}
 	h.drain()
 	return warn
@@ -80,7 +92,7 @@ func (h *half) deliver(data []byte) {
 	h.buf = append(h.buf, data...)
 	h.next += uint32(len(data))
 	if len(h.buf) > maxBuffered {
-		h.buf, h.gap = h.buf[:0], true
+		h.buf, h.gap, h.lost = h.buf[:0], true, true
 	}
 }
 
@@ -116,7 +128,7 @@ func (h *half) skipGap() {
 	if !ok {
 		return
 	}
-	h.buf, h.gap, h.next = h.buf[:0], true, first
+	h.buf, h.gap, h.lost, h.next = h.buf[:0], true, true, first
 	h.drain()
 }
 

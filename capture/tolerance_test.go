@@ -2,9 +2,11 @@ package capture
 
 import (
 	"bytes"
-	"github.com/gssnego/gssnego/internal/pcapsynth"
+	"fmt"
 	"testing"
 
+	"github.com/gssnego/gssnego/internal/mitm"
+	"github.com/gssnego/gssnego/internal/pcapsynth"
 	"github.com/gssnego/gssnego/negotiate"
 )
 
@@ -137,6 +139,10 @@ func FuzzAudit(f *testing.F) {
 	c2.Send(true, ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 1400)
 	c2.Send(false, ldapMessage(1, negotiate.AcceptorToInitiator, []byte{0xa1, 0x00}, "GSS-SPNEGO"), 1400)
 	c2.Send(true, []byte{0, 0, 0, 2, 5, 4, 0xff, 0xff, 0xff, 0xff}, 1400)
+	c3 := w.Open(addr("10.1.0.1:50002"), addr("10.1.0.2:2000"))
+	c3.Send(true, sampleFrame(append([]byte{0x60, 0x08}, spnegoOIDTLV...)), 7)
+	c3.Send(false, sampleFrame([]byte{0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x00}), 5)
+	c3.Send(false, sampleSealed, 1400)
 	f.Add(w.Buf.Bytes())
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -154,8 +160,16 @@ func FuzzCarriers(f *testing.F) {
 	f.Add(ldapMessage(1, negotiate.InitiatorToAcceptor, []byte{0x60, 0x00}, "GSS-SPNEGO"), 9)
 	f.Add(smb2Message(negotiate.AcceptorToInitiator, []byte{0x60, 0x00}), 3)
 	f.Add(dcerpcPDU(rpcBind, 9, []byte{0x60, 0x00}), 7)
+	f.Add(sampleFrame(append([]byte{0x60, 0x08}, spnegoOIDTLV...)), 6)
+	// SMB1 SESSION_SETUP_ANDX request: header, 12 words (blob length 2), byte count, blob.
+	smb1 := append([]byte("\xffSMB\x73"), make([]byte, 27)...)
+	smb1 = append(smb1, 12)
+	words := make([]byte, 24)
+	words[14] = 2
+	smb1 = append(append(append(smb1, words...), 2, 0), 0x60, 0x00)
+	f.Add(append([]byte{0, 0, 0, byte(len(smb1))}, smb1...), 9)
 	f.Fuzz(func(t *testing.T, b []byte, cut int) {
-		for _, c := range []carrier{&httpCarrier{}, &ldapCarrier{}, &smb2Carrier{}, &dcerpcCarrier{}} {
+		for _, c := range []carrier{&httpCarrier{}, &ldapCarrier{}, &smb2Carrier{}, &dcerpcCarrier{}, &sampleCarrier{}} {
 			for _, fromClient := range []bool{true, false} {
 				if cut < 0 || cut > len(b) {
 					cut = len(b) / 2
@@ -177,4 +191,125 @@ func FuzzCarriers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAuditPartialCapture cuts captures of every client-first vector
+// exchange (≥ 3 tokens) after the first token, the connection's SYN
+// included, over HTTP, LDAP and the sockets sample: the rest must be
+// judged as `gssnego inspect` (without -whole) judges the tokens from the
+// second on — a partial transcript — not as a protocol error.
+func TestAuditPartialCapture(t *testing.T) {
+	seen := map[string]int{}
+	for i, s := range loadVectors(t) {
+		if !s.startsWithInitiator() || len(s.toks) < 3 {
+			continue
+		}
+		want := negotiate.NewTranscript(negotiate.Policy{AllowPartial: true})
+		for j := 1; j < len(s.toks); j++ {
+			want.Add(s.dirs[j], s.toks[j])
+		}
+		for _, carrier := range []string{"http", "ldap", "sspi-sample"} {
+			w := pcapsynth.NewWriter()
+			c := w.Open(addr(fmt.Sprintf("10.7.0.%d:42000", i+1)), addr("10.9.0.5:1234"))
+			msg := func(j int) []byte {
+				switch carrier {
+				case "http":
+					return httpMessage(s.dirs[j], s.toks[j])
+				case "ldap":
+					return ldapMessage(j/2+1, s.dirs[j], s.toks[j], "GSS-SPNEGO")
+				}
+				return sampleFrame(s.toks[j])
+			}
+			c.Send(true, msg(0), 1400)
+			cut := w.Buf.Len()
+			for j := 1; j < len(s.toks); j++ {
+				c.Send(s.dirs[j] == negotiate.InitiatorToAcceptor, msg(j), 1400)
+			}
+			b := w.Buf.Bytes()
+			partial := append(append([]byte(nil), b[:24]...), b[cut:]...) // pcap header, then the frames after the first token
+			res, err := Audit(bytes.NewReader(partial), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Exchanges) != 1 {
+				t.Errorf("%s over %s cut after token 0: %d exchanges, warnings %v", s.name, carrier, len(res.Exchanges), res.Warnings)
+				continue
+			}
+			e := res.Exchanges[0]
+			got := e.Verdict()
+			seen[got.Result]++
+			if e.Carrier != carrier || len(e.Tokens) != len(s.toks)-1 || got.Result != want.Verdict.Result || got.Reason != want.Verdict.Reason {
+				t.Errorf("%s over %s cut after token 0: %s, %d tokens, %s (%s); want %s, %d tokens, %s (%s)", s.name, carrier, e.Carrier,
+					len(e.Tokens), got.Result, got.Reason, carrier, len(s.toks)-1, want.Verdict.Result, want.Verdict.Reason)
+			}
+			if e.Client != c.Client {
+				t.Errorf("%s over %s: client %s, want %s (the side that did not send the first captured token)", s.name, carrier, e.Client, c.Client)
+			}
+		}
+	}
+	t.Logf("verdicts of partial captures: %v", seen)
+	if seen[negotiate.ResultPartial] == 0 || seen[negotiate.ResultProtocolError] > 0 {
+		t.Errorf("partial captures should give partial verdicts, not protocol errors: %v", seen)
+	}
+}
+
+// TestAuditRefusedAfterStrippedMIC replays a recorded MIT exchange whose
+// MICs are due (NTLM offered first, krb5 chosen) with one MIC stripped by
+// the downgrade bench's attack, over the sockets sample: a connection that
+// closes right after the stripped token is refused=mic-missing; the same
+// tokens in a capture that merely ends are only incomplete, and so is a
+// connection that closes after a token whose MIC was not yet due.
+func TestAuditRefusedAfterStrippedMIC(t *testing.T) {
+	s := pickSet(t, "mit/mit-b-ntlm1st-krb5chosen-aes256")
+	strip := func(name string) func(mitm.Direction, int, []byte) []byte {
+		for _, a := range mitm.Attacks() {
+			if a.Name == name {
+				return a.Rewrite
+			}
+		}
+		t.Fatalf("no attack %s", name)
+		return nil
+	}
+	for _, tc := range []struct {
+		name    string
+		attack  string
+		upTo    int // tokens sent before the end
+		close   bool
+		refused bool
+		result  string
+	}{
+		{"acceptor MIC stripped, client closes", "strip-acceptor-mic", 4, true, true, negotiate.ResultIncomplete},
+		{"acceptor MIC stripped, capture ends", "strip-acceptor-mic", 4, false, false, negotiate.ResultIncomplete},
+		{"closed after the first reply", "none", 2, true, false, negotiate.ResultIncomplete},
+		{"intact, closed after the acceptor's MIC", "none", 4, true, false, negotiate.ResultIncomplete},
+	} {
+		w := pcapsynth.NewWriter()
+		c := w.Open(addr("10.8.0.1:43000"), addr("10.9.0.6:2000"))
+		rw := func(_ mitm.Direction, _ int, b []byte) []byte { return b }
+		if tc.attack != "none" {
+			rw = strip(tc.attack)
+		}
+		for i := 0; i < tc.upTo; i++ {
+			d := mitm.AcceptorToInitiator
+			if s.dirs[i] == negotiate.InitiatorToAcceptor {
+				d = mitm.InitiatorToAcceptor
+			}
+			c.Send(d == mitm.InitiatorToAcceptor, sampleFrame(rw(d, i, append([]byte(nil), s.toks[i]...))), 1400)
+		}
+		if tc.close {
+			c.Close()
+		}
+		res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Exchanges) != 1 {
+			t.Fatalf("%s: %d exchanges", tc.name, len(res.Exchanges))
+		}
+		e := res.Exchanges[0]
+		if got := e.Refused == RefusedMICMissing; got != tc.refused || e.Verdict().Result != tc.result || e.Aborted != tc.close {
+			t.Errorf("%s: refused %q, aborted %v, verdict %s (%s); want refused %v, aborted %v, %s",
+				tc.name, e.Refused, e.Aborted, e.Verdict().Result, e.Verdict().Reason, tc.refused, tc.close, tc.result)
+		}
+	}
 }

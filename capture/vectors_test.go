@@ -339,3 +339,101 @@ func TestVectorsInDCERPC(t *testing.T) {
 		t.Errorf("sealed request: wrapped = %d, want 1", res.Exchanges[0].Wrapped)
 	}
 }
+
+// sampleFrame is one frame of the MSDN sockets sample: LE32 length, token.
+func sampleFrame(tok []byte) []byte {
+	n := len(tok)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}, tok...)
+}
+
+// sampleSealed is the sample server's final, unframed message: LE32
+// trailer length, a Kerberos wrap token's first bytes, ciphertext.
+var sampleSealed = append(append([]byte{60, 0, 0, 0, 0x05, 0x04, 0x06, 0xff}, make([]byte, 56)...), make([]byte, 28)...)
+
+// TestVectorsInSampleProtocol embeds every vector exchange that starts
+// with the client in a connection of the MSDN sockets sample (frames of
+// LE32 length + token, then the server's unframed sealed message), on
+// arbitrary ports, interleaved, and expects `gssnego inspect`'s verdicts.
+func TestVectorsInSampleProtocol(t *testing.T) {
+	w := pcapsynth.NewWriter()
+	type plan struct {
+		c *pcapsynth.Conn
+		s vectorSet
+	}
+	var plans []plan
+	for i, s := range loadVectors(t) {
+		if !s.startsWithInitiator() {
+			continue
+		}
+		plans = append(plans, plan{w.Open(addr(fmt.Sprintf("10.6.%d.%d:41000", i/200, i%200+1)), addr(fmt.Sprintf("10.9.0.4:%d", 2000+i))), s})
+	}
+	if len(plans) < 5 {
+		t.Fatalf("only %d client-first vector sets", len(plans))
+	}
+	for step := 0; step <= 8; step++ {
+		for _, p := range plans {
+			switch {
+			case step < len(p.s.toks):
+				p.c.Send(p.s.dirs[step] == negotiate.InitiatorToAcceptor, sampleFrame(p.s.toks[step]), 61)
+			case step == len(p.s.toks) && expected(p.s).Result == negotiate.ResultOK:
+				p.c.Send(false, sampleSealed, 1400)
+			}
+		}
+	}
+	for _, p := range plans {
+		p.c.Close()
+	}
+	res, err := Audit(bytes.NewReader(w.Buf.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 0 || len(res.Exchanges) != len(plans) {
+		for _, e := range res.Exchanges {
+			t.Logf("%s %s %d tokens %s", e.Client, e.Carrier, len(e.Tokens), e.Verdict().Result)
+		}
+		for _, p := range plans {
+			t.Logf("%s %s %d", p.c.Client, p.s.name, len(p.s.toks))
+		}
+		t.Fatalf("%d exchanges for %d connections, warnings %v", len(res.Exchanges), len(plans), res.Warnings)
+	}
+	for i, p := range plans {
+		e, want := res.Exchanges[i], expected(p.s)
+		wantWrapped := 0
+		if want.Result == negotiate.ResultOK {
+			wantWrapped = 1
+		}
+		if e.Carrier != "sspi-sample" || len(e.Tokens) != len(p.s.toks) || e.Verdict().Result != want.Result ||
+			e.Verdict().Reason != want.Reason || e.Wrapped != wantWrapped {
+			t.Errorf("%s: %s, %d tokens, %s (%s), %d wrapped; want %d tokens, %s (%s), %d wrapped", p.s.name, e.Carrier, len(e.Tokens),
+				e.Verdict().Result, e.Verdict().Reason, e.Wrapped, len(p.s.toks), want.Result, want.Reason, wantWrapped)
+		}
+	}
+}
+
+// TestSampleSniffIsStrict: the first bytes of the other carriers, and
+// near misses of a sample frame, are not taken for the sample protocol.
+func TestSampleSniffIsStrict(t *testing.T) {
+	init := append([]byte{0x60, 0x08}, spnegoOIDTLV...)
+	if !looksSample(sampleFrame(init)) {
+		t.Fatal("a framed SPNEGO NegTokenInit is not recognised")
+	}
+	for name, b := range map[string][]byte{
+		"http":            []byte("GET / HTTP/1.1\r\n\r\n"),
+		"ldap":            ldapMessage(1, negotiate.InitiatorToAcceptor, init, "GSS-SPNEGO"),
+		"smb2":            smb2Message(negotiate.AcceptorToInitiator, init),
+		"dcerpc":          dcerpcPDU(rpcBind, 9, init),
+		"tls":             {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03},
+		"length off by 1": append([]byte{11, 0, 0, 0}, init...),
+		"big-endian":      append([]byte{0, 0, 0, 10}, init...),
+		"other OID":       sampleFrame([]byte{0x60, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x03}),
+		"NTLM AUTH first": sampleFrame(append([]byte("NTLMSSP\x00\x03\x00\x00\x00"), make([]byte, 40)...)),
+		"sealed message":  sampleSealed,
+	} {
+		if looksSample(b) {
+			t.Errorf("%s: taken for the sample protocol", name)
+		}
+		if _, ok := sniffCarrier(b).(*sampleCarrier); ok {
+			t.Errorf("%s: sniffed as the sample protocol", name)
+		}
+	}
+}

@@ -7,20 +7,24 @@
 # in the middle that strips a MIC (refused), the CLI in two processes, the
 # first two again over HTTP Negotiate, and the double hop (a front end
 # reaching a back end as the user with the credential the user delegated by
-# policy, then refused for a service not ok-as-delegate). Everything it starts is stopped
-# and its files removed; it installs what is missing (ci/install-deps.sh base),
-# so running it again is safe. The "verdict:" lines are stable
-# (examples/demo TestDemoScript checks them).
-# Usage: ci/demo.sh
+# policy, then refused for a service not ok-as-delegate), and last `gssnego
+# audit` of the whole demo's traffic, which tcpdump recorded on lo (every
+# exchange found; the one the man in the middle stripped flagged). Everything
+# it starts is stopped and its files removed; it installs what is missing
+# (ci/install-deps.sh base capture), so running it again is safe. The
+# "verdict:" and "audit|" lines are stable (examples/demo TestDemoScript
+# checks them).
+# Usage: ci/demo.sh [-capture FILE.pcap]   (or GSSNEGO_DEMO_CAPTURE=FILE.pcap:
+# keep the capture; by default it is a temporary file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-ci/install-deps.sh base
+ci/install-deps.sh base capture
 
 bin=$(mktemp -d "${TMPDIR:-/tmp}/gssnego-demo-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/gssnego" ./cmd/gssnego
 go build -o "$bin/demo" ./examples/demo
-"$bin/demo" -gssnego "$bin/gssnego"
+"$bin/demo" -gssnego "$bin/gssnego" "$@"

@@ -17,12 +17,22 @@ const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-jso
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
 exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
-GSSAPI binds), SMB2 (session setup) and DCE/RPC (bind auth verifiers),
-and applies the mechListMIC policy to each. Prints one line
+GSSAPI binds), SMB2 (session setup), DCE/RPC (bind auth verifiers) and
+the MSDN SSPI sockets sample (length-prefixed tokens), and applies the
+mechListMIC policy to each. Prints one line
 per exchange and a summary.
 
+An exchange that ended (connection closed, or negState reject) right after
+a token that lacked its due mechListMIC is marked refused=mic-missing: the
+peer refused it, as it must when a MIC was stripped in transit.
+
+A connection whose start the capture missed has its first exchange judged
+as a partial transcript (verdict partial: what the visible tokens prove,
+the rest undecided), as gssnego inspect does without -whole.
+
 Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
-2 usage, 3 at least one exchange fails the policy.
+2 usage, 3 at least one exchange fails the policy or was refused over a
+missing mechListMIC.
 `
 
 // auditReport is the -json output.
@@ -37,6 +47,11 @@ type auditSummary struct {
 	Verdicts map[string]int `json:"verdicts"`
 	// Failed counts exchanges that fail the policy.
 	Failed int `json:"failed"`
+	// Refused counts exchanges a peer refused after a token lacked its due
+	// mechListMIC (stripped in transit, or a broken peer): flagged too.
+	Refused int `json:"refusedMICMissing"`
+	// RefusedConns lists those exchanges' connections, "client -> server".
+	RefusedConns []string `json:"refusedConnections,omitempty"`
 	// Unprotected lists the servers that completed an exchange although a
 	// due mechListMIC was missing: they would accept a stripped MIC.
 	Unprotected []string `json:"unprotectedServers,omitempty"`
@@ -96,17 +111,18 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitMalformed
 	}
-	if sum.Failed > 0 {
+	if sum.Failed > 0 || sum.Refused > 0 {
 		return exitPolicy
 	}
 	return exitOK
 }
 
 // failsPolicy says whether a verdict is a policy failure; incomplete,
-// not-spnego and rejected exchanges are reported but are not failures.
+// partial (the capture began mid-exchange), not-spnego and rejected
+// exchanges are reported but are not failures.
 func failsPolicy(v *negotiate.Verdict) bool {
 	switch v.Result {
-	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultNotSPNEGO, negotiate.ResultRejected:
+	case negotiate.ResultOK, negotiate.ResultIncomplete, negotiate.ResultPartial, negotiate.ResultNotSPNEGO, negotiate.ResultRejected:
 		return false
 	}
 	return true
@@ -129,6 +145,10 @@ func summarize(res *capture.Result) auditSummary {
 		}
 		if strippable(v) {
 			hosts[e.Server.String()] = true
+		}
+		if e.Refused != "" {
+			s.Refused++
+			s.RefusedConns = append(s.RefusedConns, e.Client.String()+" -> "+e.Server.String())
 		}
 	}
 	for h := range hosts {
@@ -163,9 +183,16 @@ func exchangeLine(e *capture.Exchange) string {
 	if rule == "" {
 		rule = "-"
 	}
-	return fmt.Sprintf("%s %s -> %s %s tokens=%d mech=%s etype=%s mic=i:%s,a:%s verdict=%s rule=%s",
+	line := fmt.Sprintf("%s %s -> %s %s tokens=%d mech=%s etype=%s mic=i:%s,a:%s verdict=%s rule=%s",
 		e.Start.Format("2006-01-02T15:04:05.000000Z"), e.Client, e.Server, e.Carrier, len(e.Transcript.Reports),
 		mech, etype, micWord(v.Initiator), micWord(v.Acceptor), v.Result, rule)
+	if e.Aborted {
+		line += " aborted"
+	}
+	if e.Refused != "" {
+		line += " refused=" + e.Refused
+	}
+	return line
 }
 
 func micWord(s negotiate.MICStatus) string {
@@ -184,9 +211,12 @@ func printSummary(w io.Writer, res *capture.Result, s auditSummary) {
 		parts = append(parts, fmt.Sprintf("%s=%d", k, n))
 	}
 	sort.Strings(parts)
-	fmt.Fprintf(w, "summary: %d frames, %d exchanges (%s), %d fail the policy, %d warnings\n",
-		res.Frames, len(res.Exchanges), strings.Join(parts, " "), s.Failed, len(res.Warnings)+res.MoreWarnings)
+	fmt.Fprintf(w, "summary: %d frames, %d exchanges (%s), %d fail the policy, %d refused a missing mechListMIC, %d warnings\n",
+		res.Frames, len(res.Exchanges), strings.Join(parts, " "), s.Failed, s.Refused, len(res.Warnings)+res.MoreWarnings)
 	if len(s.Unprotected) > 0 {
 		fmt.Fprintf(w, "servers that accepted a missing mechListMIC: %s\n", strings.Join(s.Unprotected, " "))
+	}
+	if len(s.RefusedConns) > 0 {
+		fmt.Fprintf(w, "connections where a peer refused a token without its due mechListMIC (stripped in transit?): %s\n", strings.Join(s.RefusedConns, ", "))
 	}
 }

@@ -22,7 +22,7 @@ func demoCLI(w io.Writer, gssnego string) error {
 	fmt.Fprintln(w, "\n== 4. the same with the command-line tool, two processes (the client prints the inspector's full transcript)")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srvArgs := []string{"server", "-listen", "127.0.0.1:0", "-n", "1"}
+	srvArgs := []string{"server", "-listen", demoHost + ":0", "-n", "1"}
 	srv := exec.CommandContext(ctx, gssnego, srvArgs...)
 	out, err := srv.StdoutPipe()
 	if err != nil {

@@ -81,7 +81,7 @@ func demoDoubleHop(w io.Writer, p gss.Provider) error {
 func serveDemo(h http.Handler, s *httpauth.Server) (string, func(), error) {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	s.Install(hs)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", demoHost+":0")
 	if err != nil {
 		return "", nil, err
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,79 @@ func TestDemoScript(t *testing.T) {
 			t.Fatalf("ci/demo.sh output lacks (in order) %q:\n%s", want, out)
 		}
 		rest = rest[i+len(want):]
+	}
+	checkDemoAudit(t, string(out))
+}
+
+// wantAudit is what `gssnego audit` must find in the demo's capture, in
+// order: every exchange the demo ran (scenario 3 twice: client ↔ man in
+// the middle, man in the middle ↔ server; 7 twice: client ↔ front end,
+// front end ↔ back end; 8 once: the front end refuses before the back end).
+var wantAudit = []struct{ scenario, carrier, tail string }{
+	{"1", "sspi-sample", "verdict=ok rule=-"},
+	{"2", "sspi-sample", "verdict=ok rule=extra-leg-new-enctype"},
+	{"3 client ↔ mitm", "sspi-sample", "mic=i:MISSING,a:MISSING verdict=incomplete rule=extra-leg-new-enctype aborted refused=mic-missing"},
+	{"3 mitm ↔ server", "sspi-sample", "mic=i:MISSING,a:sent verdict=incomplete rule=extra-leg-new-enctype aborted"},
+	{"4", "sspi-sample", "mic=i:sent,a:sent verdict=ok rule=extra-leg-new-enctype"},
+	{"5", "http", "verdict=ok rule=-"},
+	{"6", "http", "mic=i:sent,a:sent verdict=ok rule=extra-leg-new-enctype"},
+	{"7 front", "http", "verdict=ok rule=-"},
+	{"7 back", "http", "verdict=ok rule=-"},
+	{"8", "http", "verdict=ok rule=-"},
+}
+
+var (
+	sampleServerRE = regexp.MustCompile(`== sample server on (\S+):`)
+	mitmRE         = regexp.MustCompile(`\(client → (\S+) \[mitm: strip-acceptor-mic\]`)
+	auditLineRE    = regexp.MustCompile(`audit\| \S+ \S+ -> (\S+) (\S+) tokens=\d+ .*?(mic=.*|verdict=.*)$`)
+)
+
+// checkDemoAudit checks part 9: the audit found every exchange, with its
+// carrier and verdict, and flagged only the connection the man in the
+// middle stripped the acceptor's MIC on.
+func checkDemoAudit(t *testing.T, out string) {
+	if i := strings.Index(out, "capture skipped"); i >= 0 {
+		// No tcpdump, or one that cannot capture here (not root).
+		line, _, _ := strings.Cut(out[i:], "\n")
+		lab.Unavailable(t, "the demo ran without a capture (%s): no audit of it", line)
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "audit| 20") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	sample, mitm := sampleServerRE.FindStringSubmatch(out), mitmRE.FindStringSubmatch(out)
+	if sample == nil || mitm == nil || len(lines) != len(wantAudit) {
+		t.Fatalf("audit of the demo's capture: %d exchange lines, want %d (sample server %v, mitm %v):\n%s",
+			len(lines), len(wantAudit), sample, mitm, strings.Join(lines, "\n"))
+	}
+	for i, want := range wantAudit {
+		m := auditLineRE.FindStringSubmatch(lines[i])
+		if m == nil || m[2] != want.carrier || !strings.HasSuffix(lines[i], want.tail) {
+			t.Errorf("scenario %s: audit line %q; want carrier %s, ending %q", want.scenario, lines[i], want.carrier, want.tail)
+			continue
+		}
+		server := m[1]
+		switch want.scenario {
+		case "1", "2", "3 mitm ↔ server":
+			if server != sample[1] {
+				t.Errorf("scenario %s: server %s, want the sample server %s", want.scenario, server, sample[1])
+			}
+		case "3 client ↔ mitm":
+			if server != mitm[1] {
+				t.Errorf("scenario 3: flagged server %s, want the man in the middle %s", server, mitm[1])
+			}
+		}
+	}
+	for _, want := range []string{
+		"0 fail the policy, 1 refused a missing mechListMIC, 0 warnings",
+		"connections where a peer refused a token without its due mechListMIC (stripped in transit?): 127.0.0.1:",
+		"result: exit status 3: the client ↔ man-in-the-middle exchange of part 3 is flagged (refused=mic-missing)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit output lacks %q", want)
+		}
 	}
 }

@@ -31,7 +31,7 @@ func demoHTTP(w io.Writer, p gss.Provider) error {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	mw.Install(hs)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", demoHost+":0")
 	if err != nil {
 		return err
 	}

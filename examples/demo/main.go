@@ -15,11 +15,20 @@
 //  5. and 6. scenarios 1 and 2 over HTTP Negotiate (negotiate/httpauth);
 //  7. and 8. the double hop: a front end reaches a back end as the user with the
 //     credential the user delegated (by policy: only to the service the KDC
-//     marks ok-as-delegate).
+//     marks ok-as-delegate);
+//  9. (with -gssnego and tcpdump) `gssnego audit` of the demo's own traffic,
+//     which tcpdump recorded on lo throughout: every exchange above, and
+//     the one the man in the middle stripped flagged.
 //
 // The output's "verdict:" lines are stable (TestDemo checks them).
 //
-// ci/demo.sh passes -gssnego PATH, the freshly built CLI, for part 4.
+// ci/demo.sh passes -gssnego PATH, the freshly built CLI, for parts 4 and 9.
+// Every demo server listens on one random address in 127.0.0.0/8 (all of
+// it is loopback on Linux), so that the capture filter "host H" holds the
+// demo's traffic and nothing else this machine sends over lo. The capture
+// is a temporary file removed at exit unless -capture PATH (or
+// GSSNEGO_DEMO_CAPTURE=PATH) keeps it. Without tcpdump the demo runs
+// without part 9 and says "no tcpdump: capture skipped".
 //
 //	go run ./examples/demo          # needs krb5-kdc, krb5-admin-server, libkrb5-dev
 package main
@@ -29,6 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
@@ -37,23 +47,30 @@ import (
 	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/mitm"
+	"github.com/gssnego/gssnego/internal/samplerelay"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/platform"
 )
 
 func main() {
-	gssnego := flag.String("gssnego", "", "path of a gssnego binary: also run the CLI client and server")
+	gssnego := flag.String("gssnego", "", "path of a gssnego binary: also run the CLI client and server, and audit the capture")
+	keep := flag.String("capture", os.Getenv("GSSNEGO_DEMO_CAPTURE"), "keep the demo's packet capture (pcap) at this path (default $GSSNEGO_DEMO_CAPTURE; empty: a temporary file)")
 	flag.Parse()
-	if err := run(os.Stdout, *gssnego); err != nil {
+	if err := run(os.Stdout, *gssnego, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
+// demoHost is the loopback address every demo server listens on: one per
+// run, so that tcpdump's filter can single out the demo's traffic.
+var demoHost = fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(254), rand.IntN(256), 1+rand.IntN(254))
+
 // run is the whole demo; every scenario's outcome must be the expected one.
-// gssnego, if not empty, is the CLI binary for the two-process part.
-func run(w io.Writer, gssnego string) error {
+// gssnego, if not empty, is the CLI binary for the two-process part and
+// the audit; keep, if not empty, is where the capture is kept.
+func run(w io.Writer, gssnego, keep string) error {
 	dir, err := os.MkdirTemp("", "gssnego-demo-")
 	if err != nil {
 		return err
@@ -73,13 +90,23 @@ func run(w io.Writer, gssnego string) error {
 	}
 	fmt.Fprintf(w, "== realm %s: KDC %s, user %s, services %s and %s, all under %s\n",
 		r.Name, r.KDCAddr, r.Principal(r.User), testrealm.ServiceHost, testrealm.ServiceHTTP, dir)
+	stopCapture, cerr := startCapture(dir, demoHost)
+	switch {
+	case errors.Is(cerr, errNoTcpdump):
+		fmt.Fprintln(w, "== no tcpdump: capture skipped (ci/install-deps.sh capture installs it)")
+	case cerr != nil:
+		fmt.Fprintf(w, "== capture skipped: %v\n", cerr)
+	default:
+		defer stopCapture()
+		fmt.Fprintf(w, "== tcpdump records the demo's traffic on lo (host %s)\n", demoHost)
+	}
 	p, err := platform.Provider()
 	if err != nil {
 		return err
 	}
 
 	srvCfg := sspisample.Config{Provider: p}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", demoHost+":0")
 	if err != nil {
 		return err
 	}
@@ -118,6 +145,11 @@ func run(w io.Writer, gssnego string) error {
 	if err := demoDoubleHop(w, p); err != nil {
 		return fmt.Errorf("double hop: %w", err)
 	}
+	if stopCapture != nil {
+		if err := demoAudit(w, stopCapture(), gssnego, keep); err != nil {
+			return fmt.Errorf("audit of the capture: %w", err)
+		}
+	}
 	fmt.Fprintln(w, "\n== done: servers stopped, KDC stopped, realm directory removed")
 	return nil
 }
@@ -138,7 +170,7 @@ type scenario struct {
 func (sc scenario) run(w io.Writer, addr string, served <-chan outcome) error {
 	fmt.Fprintf(w, "\n== %s\n", sc.title)
 	if sc.attack != nil {
-		proxy, err := startProxy(addr, *sc.attack)
+		proxy, err := samplerelay.Start(demoHost, addr, *sc.attack)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,10 @@
-//go:build !windows
-
-package main
+// Package samplerelay is a man in the middle for the MSDN sockets sample
+// protocol (examples/sspisample): it relays one client connection to the
+// server and rewrites every SPNEGO token of the framed exchange with an
+// internal/mitm attack; what is not a SPNEGO token (the server's final
+// sealed message) passes unchanged. The demo (part 3) and the capture
+// tests (live strip attacks recorded with tcpdump) share it.
+package samplerelay
 
 import (
 	"io"
@@ -12,11 +16,11 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-// startProxy relays one client connection to server, rewriting the SPNEGO
-// tokens of the sample's framed exchange with attack; anything that is not
-// a SPNEGO token (the server's final message) passes unchanged.
-func startProxy(server string, attack mitm.Attack) (net.Listener, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// Start listens on host (an IP address, port chosen by the system) and
+// relays the first connection it accepts to server through attack. Close
+// the listener to stop it; the relay ends when both directions have.
+func Start(host, server string, attack mitm.Attack) (net.Listener, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, err
 	}
