@@ -18,8 +18,9 @@
 // needs nothing. Options: Host (URL host and acceptor HTTP@host),
 // AcceptorName (GssapiAcceptorName; "" accepts any key in the keytab),
 // AllowedMechs (GssapiAllowedMech krb5 …), Directives (raw lines for the
-// protected location, e.g. GssapiBasicAuth On). Server.ErrorLog has
-// mod_auth_gssapi at debug level; Start's cleanup prints its tail when the
+// protected location, e.g. GssapiBasicAuth On), Quiet (warnings only, no
+// access log: for benchmarks), Workers (threads; 8 by default). Server.ErrorLog has mod_auth_gssapi at
+// debug level unless Quiet; Start's cleanup prints its tail when the
 // test failed.
 //
 // Without apache2-bin and libapache2-mod-auth-gssapi (ci/install-deps.sh

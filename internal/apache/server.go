@@ -55,6 +55,8 @@ type config struct {
 	allowedMechs []string
 	directives   []string
 	server       []string
+	quiet        bool
+	workers      int
 }
 
 // Host sets the host name of URL and the default acceptor name
@@ -86,6 +88,17 @@ func Directives(lines ...string) Option {
 func ServerDirectives(lines ...string) Option {
 	return func(c *config) { c.server = append(c.server, lines...) }
 }
+
+// Quiet logs only warnings and no access log, as a production server
+// would run: without it, mod_auth_gssapi's debug lines and the access log
+// are written for every request, which a capacity benchmark would measure.
+func Quiet() Option { return func(c *config) { c.quiet = true } }
+
+// Workers sets the worker threads of httpd's one process (ThreadsPerChild
+// and MaxRequestWorkers; 8 by default). The event MPM closes idle
+// keep-alive connections when all workers are busy, so a benchmark with
+// more connections than workers measures reconnections too.
+func Workers(n int) Option { return func(c *config) { c.workers = n } }
 
 // Start runs httpd accepting HTTP/localhost (or HTTP/<Host>) with the keys
 // of realm's keytab; tb.Cleanup stops it. Without apache2-bin or
@@ -302,6 +315,14 @@ func (s *Server) config(cfg config) string {
 		gss = append(gss, "GssapiAllowedMech "+strings.Join(cfg.allowedMechs, " "))
 	}
 	gss = append(gss, cfg.directives...)
+	logLevel, accessLog := "info auth_gssapi:debug", fmt.Sprintf("CustomLog %s/access.log short", s.Dir)
+	if cfg.quiet {
+		logLevel, accessLog = "warn", ""
+	}
+	workers := 8
+	if cfg.workers > 0 {
+		workers = cfg.workers
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Written by internal/apache for one test; see its package docs.
 ServerRoot %[1]s
@@ -310,10 +331,10 @@ Listen %[3]s
 PidFile %[1]s/run/httpd.pid
 DefaultRuntimeDir %[1]s/run
 ErrorLog %[1]s/error.log
-LogLevel info auth_gssapi:debug
+LogLevel %[4]s
 User www-data
 Group www-data
-`, s.Dir, cfg.host, s.Addr)
+`, s.Dir, cfg.host, s.Addr, logLevel)
 	for _, l := range cfg.server {
 		b.WriteString(l + "\n")
 	}
@@ -323,12 +344,13 @@ Group www-data
 	}
 	fmt.Fprintf(&b, `StartServers 1
 ServerLimit 1
-ThreadsPerChild 8
-MaxRequestWorkers 8
+ThreadLimit %[5]d
+ThreadsPerChild %[5]d
+MaxRequestWorkers %[5]d
 MinSpareThreads 1
-MaxSpareThreads 8
+MaxSpareThreads %[5]d
 LogFormat "%%h \"%%r\" %%>s user=%%u" short
-CustomLog %[1]s/access.log short
+%[4]s
 TypesConfig /dev/null
 AddType text/html .html
 DocumentRoot %[1]s/htdocs
@@ -350,7 +372,7 @@ DirectoryIndex index.html
 <Location /public/>
 	Require all granted
 </Location>
-`, s.Dir, strings.Join(gss, "\n\t"), RemoteUserHeader)
+`, s.Dir, strings.Join(gss, "\n\t"), RemoteUserHeader, accessLog, workers)
 	return b.String()
 }
 
