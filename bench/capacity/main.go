@@ -49,7 +49,11 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write our server's CPU profile to this file")
 	serveKind := flag.String("serve", "", "internal: run one server (ours or gokrb5) in this process")
 	keytab := flag.String("keytab", "", "internal: the keytab of -serve gokrb5")
+	slots := flag.Int("slots", 0, "our server's MaxConcurrentHandshakes (0: off, the default)")
 	flag.Parse()
+	if *slots > 0 {
+		os.Setenv(slotsEnv, strconv.Itoa(*slots))
+	}
 	if *serveKind != "" {
 		if err := serve(*serveKind, *keytab, *profile); err != nil {
 			log.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,10 @@ import (
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/platform"
 )
+
+// slotsEnv carries -slots to our server's child process
+// (httpauth.Server.MaxConcurrentHandshakes).
+const slotsEnv = "GSSNEGO_CAPACITY_SLOTS"
 
 // serve is the child-process mode (-serve ours|gokrb5): one HTTP server on
 // a free 127.0.0.1 port, its address printed as the first line of stdout,
@@ -42,6 +47,11 @@ func serve(kind, keytabPath, cpuProfile string) error {
 			return err
 		}
 		s := &httpauth.Server{Config: negotiate.Config{Provider: p}}
+		if v := os.Getenv(slotsEnv); v != "" {
+			if s.MaxConcurrentHandshakes, err = strconv.Atoi(v); err != nil {
+				return fmt.Errorf("capacity: %s=%q: %w", slotsEnv, v, err)
+			}
+		}
 		h = s.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, httpauth.Principal(r)+"\n")
 		}))
