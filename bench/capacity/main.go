@@ -38,6 +38,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 )
 
@@ -85,10 +86,7 @@ func benchmark(conc []int, n, rounds, warm int, profile string) error {
 	if err != nil {
 		return err
 	}
-	for _, kv := range realm.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
+	lab.SetProcessEnv(realm.Env())
 	servers := startServers(tb, bin, realm, slices.Max(conc), profile)
 	fmt.Printf("HTTP Negotiate server capacity, %s, GOMAXPROCS %d, %d CPUs, load average %s at start\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), loadavg())

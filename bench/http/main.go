@@ -45,6 +45,7 @@ import (
 
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/apache"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
@@ -65,10 +66,7 @@ func main() {
 	realm, err := testrealm.Launch(dir)
 	check(err)
 	tb.Cleanup(realm.StopKDC)
-	for _, kv := range realm.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
+	lab.SetProcessEnv(realm.Env())
 	p, err := platform.Provider()
 	check(err)
 

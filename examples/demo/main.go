@@ -46,6 +46,7 @@ import (
 
 	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/samplerelay"
 	"github.com/gssnego/gssnego/internal/testrealm"
@@ -84,10 +85,7 @@ func run(w io.Writer, gssnego, keep string) error {
 		return fmt.Errorf("throwaway realm: %w (ci/install-deps.sh base installs the KDC)", err)
 	}
 	// Before the first GSS call: the libraries read these once.
-	for _, kv := range r.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
+	lab.SetProcessEnv(r.Env())
 	fmt.Fprintf(w, "== realm %s: KDC %s, user %s, services %s and %s, all under %s\n",
 		r.Name, r.KDCAddr, r.Principal(r.User), testrealm.ServiceHost, testrealm.ServiceHTTP, dir)
 	stopCapture, cerr := startCapture(dir, demoHost)

@@ -131,3 +131,15 @@ func searchableByOthers(dir string) bool {
 		dir = parent
 	}
 }
+
+// SetProcessEnv sets each KEY=VALUE of env in this process's environment.
+// MIT and Heimdal read KRB5_CONFIG, KRB5CCNAME and KRB5_KTNAME from the
+// process, so setup shared by a whole test binary or done by a command
+// (TestMain, a sync.Once, a benchmark's main) sets them here, where a
+// test's t.Setenv cannot reach.
+func SetProcessEnv(env []string) {
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+}

@@ -73,10 +73,7 @@ func Main(m *testing.M, ready ...func(*Realm)) int {
 		defer shared.StopKDC()
 	}
 	if sharedErr == nil {
-		for _, kv := range shared.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
+		lab.SetProcessEnv(shared.Env())
 		os.Unsetenv("KRB5_TRACE")
 	}
 	return run()

@@ -62,10 +62,7 @@ func needDC(tb testing.TB) (*sambadc.DC, gss.Provider) {
 		keytab = dc.AddService(tb, "HTTP/"+svcHost, true)
 		rc, err := os.MkdirTemp(dc.Dir, "rcache-")
 		require.NoError(tb, err)
-		for _, kv := range append(dc.Env(), "KRB5_KTNAME=FILE:"+keytab, "KRB5RCACHEDIR="+rc) {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
+		lab.SetProcessEnv(append(dc.Env(), "KRB5_KTNAME=FILE:"+keytab, "KRB5RCACHEDIR="+rc))
 		dcReady = true
 	})
 	require.True(tb, dcReady, "DC setup failed in an earlier test")

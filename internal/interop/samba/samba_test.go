@@ -4,7 +4,6 @@ package samba
 
 import (
 	"os"
-	"strings"
 	"sync"
 	"testing"
 
@@ -58,10 +57,7 @@ func needDC(t *testing.T) (*sambadc.DC, gss.Provider) {
 		dc.AddUser(t, user, password)
 		keytab = dc.AddService(t, "HTTP/"+svcHost, true)
 		dc.Kinit(t, user, password, "")
-		for _, kv := range append(dc.Env(), "KRB5_KTNAME=FILE:"+keytab) {
-			k, v, _ := strings.Cut(kv, "=")
-			os.Setenv(k, v)
-		}
+		lab.SetProcessEnv(append(dc.Env(), "KRB5_KTNAME=FILE:"+keytab))
 		dcReady = true
 	})
 	require.True(t, dcReady, "DC setup failed in an earlier test")
