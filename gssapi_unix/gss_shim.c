@@ -2,7 +2,6 @@
 
 // Helpers shared by the MIT and Heimdal builds; see gss_shim.h.
 #include <string.h>
-#include <time.h>
 
 #include "gss_shim.h"
 
@@ -326,31 +325,12 @@ OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
 	return gss_verify_mic(minor, ctx, &m, &t, NULL);
 }
 
-// sc_expired sets and returns sc->expired from the coarse real-time clock
-// (resolution a few ms; ticket times are whole seconds).
-#ifndef CLOCK_REALTIME_COARSE
-#define CLOCK_REALTIME_COARSE CLOCK_REALTIME // not Linux: the precise clock
-#endif
-
-static int sc_expired(gn_scratch *sc) {
-	struct timespec ts;
-	sc->expired = 0;
-	if (sc->expires > 0 && clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0 &&
-	    (long long)ts.tv_sec >= sc->expires)
-		sc->expired = 1;
-	return sc->expired;
-}
-
 OM_uint32 gn_get_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg, size_t len) {
-	if (sc_expired(sc))
-		return GSS_S_CONTEXT_EXPIRED;
 	return gn_get_mic_small(&sc->minor, ctx, msg, len, sc->small, sizeof(sc->small), &sc->n, &sc->out);
 }
 
 OM_uint32 gn_verify_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg,
                            size_t len, const void *mic, size_t miclen) {
-	if (sc_expired(sc))
-		return GSS_S_CONTEXT_EXPIRED;
 	return gn_verify_mic(&sc->minor, ctx, msg, len, mic, miclen);
 }
 

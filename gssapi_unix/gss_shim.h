@@ -46,11 +46,6 @@ typedef struct {
 	gss_cred_id_t deleg;
 	int32_t etype;
 	const char *note;
-	// expires is the context's end (Unix seconds, 0 = none); the *_sc
-	// per-message calls set expired and refuse when the coarse clock has
-	// reached it, which costs nanoseconds where Go's time.Now cost ~75 ns.
-	long long expires;
-	int expired;
 } gn_scratch;
 
 // OIDs. gn_oid_new copies der into a malloc'd gss_OID_desc.
@@ -160,7 +155,7 @@ OM_uint32 gn_verify_mic(OM_uint32 *minor, gss_ctx_id_t ctx, const void *msg,
                         size_t len, const void *mic, size_t miclen);
 // gn_get_mic_sc and gn_verify_mic_sc are the calls Go makes: outputs in the
 // context's scratch block (a MIC of up to 64 bytes in sc->small, a larger
-// one in sc->out), and the expiry check of sc->expires first.
+// one in sc->out): one pointer argument instead of five.
 OM_uint32 gn_get_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg, size_t len);
 OM_uint32 gn_verify_mic_sc(gn_scratch *sc, gss_ctx_id_t ctx, const void *msg,
                            size_t len, const void *mic, size_t miclen);
