@@ -133,13 +133,34 @@ func (o OID) appendDotted(b []byte) []byte {
 	return b
 }
 
-// wellKnownDotted caches the dotted form of the mechanism OIDs: transcripts
-// name the mechanisms of every token, and formatting them was a fifth of a
-// handshake's allocations.
+// wellKnown lists the mechanisms every codec meets; KnownOID returns these
+// constants instead of copying, and String has their dotted forms cached.
+var wellKnown = [...]OID{
+	MechMSKRB5, MechKRB5, MechNTLMSSP, MechNegoEx, MechKRB5U2U,
+	MechKRB5Old, MechIAKERB, MechPKU2U, MechSPNEGO, MechLateFallbk,
+}
+
+// WellKnownMechs returns the mechanisms KnownOID recognises.
+func WellKnownMechs() []OID { return append([]OID(nil), wellKnown[:]...) }
+
+// KnownOID returns the shared constant whose content octets are der, and
+// false when der is not a well-known mechanism. It does not allocate, so
+// parsers and the cgo binding call it before copying an OID.
+func KnownOID(der []byte) (OID, bool) {
+	for _, o := range wellKnown {
+		if string(der) == string(o) {
+			return o, true
+		}
+	}
+	return "", false
+}
+
+// wellKnownDotted caches the dotted form of the well-known mechanisms:
+// transcripts name the mechanisms of every token, and formatting them was
+// a fifth of a handshake's allocations.
 var wellKnownDotted = func() map[OID]string {
 	m := map[OID]string{}
-	for _, o := range []OID{MechKRB5, MechMSKRB5, MechKRB5Old, MechKRB5U2U, MechSPNEGO,
-		MechNTLMSSP, MechNegoEx, MechIAKERB, MechPKU2U, MechLateFallbk} {
+	for _, o := range wellKnown {
 		m[o] = string(o.appendDotted(nil))
 	}
 	return m

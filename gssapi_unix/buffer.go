@@ -81,17 +81,11 @@ func goOID(c C.gss_OID) gss.OID {
 	if p == nil || n == 0 {
 		return ""
 	}
-	der := unsafe.String((*byte)(p), int(n))
-	for _, o := range knownMechs {
-		if string(o) == der {
-			return o // no copy: the library hands these out on every step
-		}
+	if o, ok := gss.KnownOID(unsafe.Slice((*byte)(p), int(n))); ok {
+		return o // no copy: the library hands these out on every step
 	}
 	return gss.OID(C.GoStringN((*C.char)(p), C.int(n)))
 }
-
-// knownMechs are the OIDs goOID returns without allocating.
-var knownMechs = [...]gss.OID{gss.MechKRB5, gss.MechSPNEGO, gss.MechNTLMSSP, gss.MechMSKRB5, gss.MechKRB5Old, gss.MechIAKERB}
 
 // goOIDSet copies an OID set and releases it.
 func goOIDSet(set *C.gss_OID_set) []gss.OID {

@@ -58,17 +58,16 @@ type Mech struct {
 // mechOf names o; well-known mechanisms come from a table so that
 // inspecting a Windows mechTypes list does not format OIDs every time.
 func mechOf(o gss.OID) Mech {
-	for i := range wellKnown {
-		if wellKnown[i] == o {
-			return wellKnownMechs[i]
-		}
+	if m, ok := wellKnownMechs[o]; ok {
+		return m
 	}
 	return Mech{OID: o.String(), Name: o.MechName()}
 }
 
-var wellKnownMechs = func() (m [len(wellKnown)]Mech) {
-	for i, o := range wellKnown {
-		m[i] = Mech{OID: o.String(), Name: o.MechName()}
+var wellKnownMechs = func() map[gss.OID]Mech {
+	m := map[gss.OID]Mech{}
+	for _, o := range gss.WellKnownMechs() {
+		m[o] = Mech{OID: o.String(), Name: o.MechName()}
 	}
 	return m
 }()

@@ -333,7 +333,7 @@ func (p *parser) parseResp(t *Token, s *cryptobyte.String) error {
 			if err != nil {
 				return err
 			}
-			oid, ok := wellKnownOID(b)
+			oid, ok := gss.KnownOID(b)
 			if !ok {
 				oid = gss.OID(b)
 			}
@@ -383,7 +383,7 @@ func (p *parser) mechTypeList(t *Token, inner cryptobyte.String, fieldAt cryptob
 		} else if b, err = p.readOID(&list, "mechTypes"); err != nil {
 			return err
 		}
-		oid, ok := wellKnownOID(b)
+		oid, ok := gss.KnownOID(b)
 		if !ok {
 			if owned == "" {
 				owned = string(raw)
@@ -480,23 +480,6 @@ func (p *parser) negState(t *Token, inner cryptobyte.String) error {
 	}
 	t.NegState = NegState(v + 1)
 	return nil
-}
-
-// wellKnown lists the mechanism OIDs that parse without allocating.
-var wellKnown = [...]gss.OID{
-	gss.MechMSKRB5, gss.MechKRB5, gss.MechNTLMSSP, gss.MechNegoEx, gss.MechKRB5U2U,
-	gss.MechKRB5Old, gss.MechIAKERB, gss.MechPKU2U, gss.MechSPNEGO, gss.MechLateFallbk,
-}
-
-// wellKnownOID returns the shared constant for b's content octets; the
-// string(b) comparison does not allocate.
-func wellKnownOID(b []byte) (gss.OID, bool) {
-	for _, o := range wellKnown {
-		if string(b) == string(o) {
-			return o, true
-		}
-	}
-	return "", false
 }
 
 // validOID reports whether b is a minimal base-128 OID content encoding.

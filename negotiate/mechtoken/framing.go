@@ -7,13 +7,6 @@ import (
 	"github.com/gssnego/gssnego/gss"
 )
 
-// knownMechs are returned by ParseFraming without allocating.
-var knownMechs = [...]*gss.OID{
-	&gss.MechKRB5, &gss.MechMSKRB5, &gss.MechKRB5Old, &gss.MechKRB5U2U,
-	&gss.MechSPNEGO, &gss.MechNTLMSSP, &gss.MechNegoEx, &gss.MechIAKERB,
-	&gss.MechPKU2U, &gss.MechLateFallbk,
-}
-
 // ParseFraming reads the RFC 2743 §3.1 mechanism-independent token framing
 // `60 LL 06 LL <oid> <inner>` that wraps every initial context token (and,
 // for RFC 1964/4757 Kerberos, every per-message token too). It returns the
@@ -46,10 +39,8 @@ func (p *parser) framing(b []byte) (gss.OID, []byte, error) {
 
 // internOID returns the gss constant equal to der, or a new OID.
 func internOID(der []byte) gss.OID {
-	for _, m := range knownMechs {
-		if string(der) == string(*m) {
-			return *m
-		}
+	if o, ok := gss.KnownOID(der); ok {
+		return o
 	}
 	return gss.OID(der)
 }
