@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/negotiate/mechtoken"
 )
 
 // sampleCarrier reads the MSDN "SSPI with Windows Sockets" sample protocol
@@ -32,11 +35,12 @@ type sampleCarrier struct {
 // (sspisample.DefaultMaxToken); Windows' largest cbMaxToken is 48256.
 const maxSampleFrame = 64 << 10
 
-// spnegoOIDTLV is the DER OBJECT IDENTIFIER 1.3.6.1.5.5.2, krb5OIDTLV
-// 1.2.840.113554.1.2.2 (krb5; the user-to-user mech is under it).
+// spnegoOIDTLV is the DER OBJECT IDENTIFIER of SPNEGO, and krb5OID the
+// content octets of krb5's (the user-to-user mech is under it): what the
+// first bytes of a possibly incomplete frame are sniffed for.
 var (
-	spnegoOIDTLV = []byte{0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02}
-	krb5OID      = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}
+	spnegoOIDTLV = append([]byte{0x06, byte(len(gss.MechSPNEGO))}, gss.MechSPNEGO...)
+	krb5OID      = []byte(gss.MechKRB5)
 	ntlmSig      = []byte("NTLMSSP\x00")
 )
 
@@ -85,29 +89,32 @@ func looksSample(b []byte) bool {
 // isSPNEGOToken says whether a frame holds a SPNEGO token rather than the
 // server's sealed message (Kerberos wrap 05 04 …, NTLM signature 01 00 …).
 func isSPNEGOToken(tok []byte) bool {
-	if len(tok) < 2 || (tok[0] != 0x60 && tok[0] != 0xa1 && tok[0] != 0xa0) {
-		return false
-	}
-	l, hl, ok := berLength(tok[1:])
-	if !ok || 1+hl+l != len(tok) {
-		return false
-	}
-	return tok[0] != 0x60 || bytes.HasPrefix(tok[1+hl:], spnegoOIDTLV)
+	m, ok := tokenMech(tok)
+	return ok && m == ""
 }
 
-// tokenMech classifies a frame: a SPNEGO token (""), a framed raw krb5
-// token, an NTLMSSP message; ok false for anything else (sealed data).
+// tokenMech classifies a whole frame: a SPNEGO token (""), a framed raw
+// krb5 token, an NTLMSSP message; ok false for anything else (sealed data).
 func tokenMech(tok []byte) (mech string, ok bool) {
 	switch {
-	case isSPNEGOToken(tok):
-		return "", true
-	case bytes.HasPrefix(tok, ntlmSig):
-		return sampleNTLM, true
-	case len(tok) >= 2 && tok[0] == 0x60:
-		l, hl, ok := berLength(tok[1:])
-		if ok && 1+hl+l == len(tok) && isKrb5Framed(tok[1+hl:]) {
+	case len(tok) < 2:
+		return "", false
+	case tok[0] == 0x60:
+		m, _, err := mechtoken.ParseFraming(tok)
+		switch {
+		case err != nil:
+			return "", false
+		case m == gss.MechSPNEGO:
+			return "", true
+		case m == gss.MechKRB5 || m == gss.MechKRB5U2U:
 			return sampleKrb5, true
 		}
+		return "", false
+	case tok[0] == 0xa1 || tok[0] == 0xa0: // NegTokenResp, or an unframed NegTokenInit
+		l, hl, ok := berLength(tok[1:])
+		return "", ok && 1+hl+l == len(tok)
+	case bytes.HasPrefix(tok, ntlmSig):
+		return sampleNTLM, true
 	}
 	return "", false
 }
