@@ -38,6 +38,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gssnego/gssnego/bench/internal/cmdtb"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 )
@@ -77,8 +78,8 @@ func benchmark(conc []int, n, rounds, warm int, profile string) error {
 	if err != nil {
 		return err
 	}
-	tb := &benchTB{dir: dir}
-	defer tb.cleanup()
+	tb := cmdtb.New("bench-capacity", dir)
+	defer tb.Close()
 	realm, err := testrealm.Launch(dir)
 	if realm != nil {
 		tb.Cleanup(realm.StopKDC)

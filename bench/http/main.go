@@ -40,9 +40,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
+	"github.com/gssnego/gssnego/bench/internal/cmdtb"
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/apache"
 	"github.com/gssnego/gssnego/internal/lab"
@@ -61,8 +61,8 @@ func main() {
 
 	dir, err := os.MkdirTemp("", "gssnego-bench-http")
 	check(err)
-	tb := &benchTB{dir: dir}
-	defer tb.cleanup()
+	tb := cmdtb.New("bench-http", dir)
+	defer tb.Close()
 	realm, err := testrealm.Launch(dir)
 	check(err)
 	tb.Cleanup(realm.StopKDC)
@@ -273,35 +273,4 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
-}
-
-// benchTB lets the test harnesses (internal/apache) run outside a test:
-// they only call the methods below.
-type benchTB struct {
-	testing.TB
-	dir      string
-	cleanups []func()
-}
-
-func (t *benchTB) Helper()                        {}
-func (t *benchTB) Name() string                   { return "bench-http" }
-func (t *benchTB) Failed() bool                   { return false }
-func (t *benchTB) Cleanup(f func())               { t.cleanups = append(t.cleanups, f) }
-func (t *benchTB) Logf(format string, a ...any)   { log.Printf(format, a...) }
-func (t *benchTB) Fatal(a ...any)                 { log.Fatal(a...) }
-func (t *benchTB) Fatalf(format string, a ...any) { log.Fatalf(format, a...) }
-func (t *benchTB) Skip(a ...any)                  { log.Fatal(append([]any{"lab missing:"}, a...)...) }
-func (t *benchTB) Skipf(format string, a ...any)  { log.Fatalf("lab missing: "+format, a...) }
-func (t *benchTB) Setenv(k, v string)             { os.Setenv(k, v) }
-func (t *benchTB) TempDir() string {
-	d, err := os.MkdirTemp(t.dir, "tmp")
-	check(err)
-	return d
-}
-
-func (t *benchTB) cleanup() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-	os.RemoveAll(t.dir)
 }
