@@ -26,8 +26,7 @@ const (
 )
 
 var (
-	dc      *sambadc.DC
-	dcErr   error
+	dc      *sambadc.DC // set by needDC
 	setup   sync.Once
 	keytab  string
 	dcReady bool
@@ -36,28 +35,14 @@ var (
 	users   = map[int]*pacUser{}
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gssnego-largepac-")
-	if err != nil {
-		os.Exit(1)
-	}
-	dc, dcErr = sambadc.Launch(dir)
-	code := m.Run()
-	if dc != nil {
-		dc.Stop()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(sambadc.Main(m)) }
 
 // needDC returns the DC with the AES-only HTTP service whose keytab the
 // servers use, the environment pointing at the DC (once, before any GSS
 // call) and the platform provider.
 func needDC(tb testing.TB) (*sambadc.DC, gss.Provider) {
 	tb.Helper()
-	if dcErr != nil {
-		lab.Unavailable(tb, "Samba AD DC: %v", dcErr)
-	}
+	dc = sambadc.Shared(tb)
 	setup.Do(func() {
 		keytab = dc.AddService(tb, "HTTP/"+svcHost, true)
 		rc, err := os.MkdirTemp(dc.Dir, "rcache-")

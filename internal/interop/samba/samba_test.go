@@ -25,34 +25,19 @@ const (
 )
 
 var (
-	dc      *sambadc.DC
-	dcErr   error
+	dc      *sambadc.DC // set by needDC
 	setup   sync.Once
 	keytab  string
 	dcReady bool
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gssnego-samba-interop-")
-	if err != nil {
-		os.Exit(1)
-	}
-	dc, dcErr = sambadc.Launch(dir)
-	code := m.Run()
-	if dc != nil {
-		dc.Stop()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(sambadc.Main(m)) }
 
 // lab returns the DC, with a user, an AES-only HTTP service and the
 // process environment pointing at them (once, before any GSS call).
 func needDC(t *testing.T) (*sambadc.DC, gss.Provider) {
 	t.Helper()
-	if dcErr != nil {
-		lab.Unavailable(t, "Samba AD DC: %v", dcErr)
-	}
+	dc = sambadc.Shared(t)
 	setup.Do(func() {
 		dc.AddUser(t, user, password)
 		keytab = dc.AddService(t, "HTTP/"+svcHost, true)
