@@ -128,7 +128,7 @@ func (e *Error) Error() string {
 	var sb strings.Builder
 	sb.WriteString("gss: ")
 	if e.Fault != nil {
-		sb.WriteString(e.Fault.Text())
+		sb.WriteString(e.FaultText("", ""))
 		sb.WriteString(": ")
 	}
 	if e.Op != "" {
@@ -206,5 +206,5 @@ var (
 // NewError builds an Error; backends use it so that every error carries the
 // operation and the native text.
 func NewError(op string, major Status, minor uint32, mech OID, msg string) *Error {
-	return &Error{Op: op, Major: major, Minor: minor, Mech: mech, Message: msg, Fault: faultOf(minor)}
+	return &Error{Op: op, Major: major, Minor: minor, Mech: mech, Message: msg, Fault: faultOf(op, major, minor, mech)}
 }

@@ -140,7 +140,12 @@ func (c *Client) sendInit() ([]byte, error) {
 			mechs = slices.DeleteFunc(mechs[1:], func(m gss.OID) bool { return providerMech(m) == failed })
 		}
 		if c.mech == nil {
-			return nil, engineErr(ErrNoCommonMech, "", "no offered mechanism could start", firstErr)
+			e := engineErr(ErrNoCommonMech, "", "no offered mechanism could start", firstErr)
+			if c.target != nil {
+				e.target = c.target.String()
+			}
+			e.option = c.cfg.TargetOption
+			return nil, e
 		}
 	}
 	c.setMechTypes(mechs, MarshalMechTypes(mechs))

@@ -29,6 +29,12 @@ type Config struct {
 	// NoOptimisticToken makes a Client wait for the acceptor's choice before
 	// producing the first mechanism token (one extra round trip).
 	NoOptimisticToken bool
+	// TargetOption names, in a Client's errors, the setting through which
+	// the user chose the target name (a flag such as "-spn", a field such
+	// as "Transport.SPN"): when the KDC does not know the service
+	// (gss.ErrServiceUnknown), the message says to register it or to
+	// correct the name with that setting. Empty names none.
+	TargetOption string
 }
 
 // DefaultMechs is the Windows order: Microsoft's Kerberos OID, the RFC one,

@@ -48,16 +48,27 @@ type Error struct {
 	Rule  string // policy rule or RFC clause, e.g. "selected-not-first"
 	Kind  error  // one of the sentinels above
 	Cause error  // underlying gss or codec error, may be nil
+
+	// target and option, for a Client's failures: the service name asked
+	// for and Config.TargetOption, named when the cause is about the target
+	// (gss.ErrServiceUnknown).
+	target, option string
 }
 
 func (e *Error) Error() string {
-	var f *gss.Fault
-	if e.Cause != nil && errors.As(e.Cause, &f) {
-		// The mechanism's failure has a cause the user can act on (an
-		// unreachable KDC, clock skew): say it first, not the SPNEGO
-		// consequence ("no common mechanism"), which errors.Is still finds.
-		cause := strings.Replace(e.Cause.Error(), f.Text()+": ", "", 1)
-		return "negotiate: " + f.Text() + ": " + e.Op + ": " + cause
+	if e.Cause != nil {
+		if lead, ok := gss.FaultText(e.Cause, e.target, e.option); ok {
+			// The mechanism's failure has a cause the user can act on (an
+			// unreachable KDC, clock skew, a service the KDC does not
+			// know): say it first, not the SPNEGO consequence ("no common
+			// mechanism"), which errors.Is still finds; the cause's own
+			// lead is not repeated.
+			cause := e.Cause.Error()
+			if inner, ok := gss.FaultText(e.Cause, "", ""); ok {
+				cause = strings.Replace(cause, inner+": ", "", 1)
+			}
+			return "negotiate: " + lead + ": " + e.Op + ": " + cause
+		}
 	}
 	s := e.Kind.Error() + ": " + e.Op
 	if e.Rule != "" {

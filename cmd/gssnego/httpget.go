@@ -93,7 +93,7 @@ func runHTTPGet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var res *httpauth.Result
 	tr := &httpauth.Transport{
 		Base:               base,
-		Config:             negotiate.Config{Provider: p, Profile: prof, NoOptimisticToken: *noOpt},
+		Config:             negotiate.Config{Provider: p, Profile: prof, NoOptimisticToken: *noOpt, TargetOption: "-spn"},
 		Native:             *native,
 		SPN:                *spn,
 		Preemptive:         *preempt,

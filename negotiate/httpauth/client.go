@@ -416,6 +416,14 @@ func (x *exchange) start(cs *tls.ConnectionState) error {
 		cfg.ChannelBindings = cb
 	}
 	cfg.Flags |= x.t.Delegate.flags()
+	// Name the setting that chose the target in the engine's errors (a
+	// service the KDC does not know): ProxySPN for the proxy's exchange,
+	// else the caller's own (gssnego's -spn) or SPN.
+	if x.hdr == &proxyAuth {
+		cfg.TargetOption = "httpauth.Transport.ProxySPN"
+	} else if cfg.TargetOption == "" {
+		cfg.TargetOption = "httpauth.Transport.SPN"
+	}
 	if x.t.Native {
 		x.ctx, err = negotiate.NewNativeClient(target, cfg)
 	} else {

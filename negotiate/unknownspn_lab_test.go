@@ -1,0 +1,41 @@
+//go:build !windows
+
+package negotiate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/negotiate"
+)
+
+// TestUnknownServiceThroughEngine: the engine's first step towards a
+// service the real KDC does not know fails with a message that leads with
+// the cause and the fix (naming Config.TargetOption), not with "no common
+// mechanism", and still matches the fault, the KDC code and the engine's
+// sentinel.
+func TestUnknownServiceThroughEngine(t *testing.T) {
+	_, p := lab(t)
+	for _, tc := range []struct{ name, option string }{{"HTTP/nosuch.gssnego.test@" + testrealm.Name, "-spn"}, {"HTTP@nosuch.gssnego.test", ""}} {
+		c, err := negotiate.NewClient(target(t, p, tc.name), negotiate.Config{Provider: p, TargetOption: tc.option})
+		require.NoError(t, err)
+		_, err = c.Continue(nil)
+		c.Close()
+		require.Error(t, err)
+		t.Log(err)
+		want := "negotiate: the KDC does not know service HTTP/nosuch.gssnego.test@" + testrealm.Name + " ("
+		assert.True(t, strings.HasPrefix(err.Error(), want), "got %s\nwant prefix %s", err, want)
+		if tc.option != "" {
+			assert.Contains(t, err.Error(), "or correct the service name with "+tc.option+")")
+		}
+		assert.NotContains(t, err.Error(), "no common mechanism")
+		for _, s := range []error{gss.ErrServiceUnknown, gss.KDCErrServerUnknown, gss.ErrFailure, negotiate.ErrNoCommonMech} {
+			assert.ErrorIs(t, err, s)
+		}
+	}
+}
