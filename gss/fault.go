@@ -41,6 +41,25 @@ func FaultText(err error, target, option string) (text string, ok bool) {
 	return f.text("", target, option), true
 }
 
+// SplitFault is how a wrapper leads its message with err's Fault: lead is
+// FaultText(err, target, option), rest is err's text without the lead the
+// fault already has inside it (so it is said once, first). ok is false, and
+// rest err's whole text, when err carries no Fault. A wrapper that passed
+// target and option to the layer below (negotiate.Config.TargetOption)
+// passes the same here.
+func SplitFault(err error, target, option string) (lead, rest string, ok bool) {
+	rest = err.Error()
+	lead, ok = FaultText(err, target, option)
+	if !ok {
+		return "", rest, false
+	}
+	inner, _ := FaultText(err, "", "")
+	for _, l := range []string{lead, inner} {
+		rest = strings.Replace(rest, l+": ", "", 1)
+	}
+	return lead, rest, true
+}
+
 // FaultText is FaultText for e ("" if e has no Fault).
 func (e *Error) FaultText(target, option string) string {
 	if e.Fault == nil {

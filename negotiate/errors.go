@@ -3,7 +3,6 @@ package negotiate
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -57,16 +56,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Cause != nil {
-		if lead, ok := gss.FaultText(e.Cause, e.target, e.option); ok {
+		if lead, cause, ok := gss.SplitFault(e.Cause, e.target, e.option); ok {
 			// The mechanism's failure has a cause the user can act on (an
 			// unreachable KDC, clock skew, a service the KDC does not
 			// know): say it first, not the SPNEGO consequence ("no common
 			// mechanism"), which errors.Is still finds; the cause's own
 			// lead is not repeated.
-			cause := e.Cause.Error()
-			if inner, ok := gss.FaultText(e.Cause, "", ""); ok {
-				cause = strings.Replace(cause, inner+": ", "", 1)
-			}
 			return "negotiate: " + lead + ": " + e.Op + ": " + cause
 		}
 	}

@@ -43,7 +43,7 @@ func TestSlapdChannelBindings(t *testing.T) {
 	}
 	t.Run("right", func(t *testing.T) {
 		l, sc, _ := dialTLS(t)
-		c := NewClient(WithConn(sc))
+		c := newClient(t, WithConn(sc))
 		if err := c.Bind(l, s.SPN(), ""); err != nil {
 			t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 		}
@@ -61,7 +61,7 @@ func TestSlapdChannelBindings(t *testing.T) {
 		defer l.Close()
 		l.SetTimeout(60 * time.Second)
 		cs, _ := l.TLSConnectionState()
-		if err := l.GSSAPIBind(NewClient(WithTLSConnectionState(cs)), s.SPN(), ""); err != nil {
+		if err := l.GSSAPIBind(newClient(t, WithTLSConnectionState(cs)), s.SPN(), ""); err != nil {
 			t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 		}
 		checkSession(t, l, s, "alice")
@@ -69,7 +69,7 @@ func TestSlapdChannelBindings(t *testing.T) {
 	t.Run("wrong", func(t *testing.T) {
 		l, _, cs := dialTLS(t)
 		wrong := &gss.ChannelBindings{ApplicationData: append([]byte("tls-server-end-point:"), bytes.Repeat([]byte{0xAA}, 32)...)}
-		be := wantBindError(t, NewClient(WithTLSConnectionState(cs), WithChannelBindings(wrong)).Bind(l, s.SPN(), ""), StepServerReply, nil)
+		be := wantBindError(t, newClient(t, WithTLSConnectionState(cs), WithChannelBindings(wrong)).Bind(l, s.SPN(), ""), StepServerReply, nil)
 		var le *ldap.Error
 		if !errors.As(be, &le) || le.ResultCode == ldap.ErrorNetwork {
 			t.Fatalf("want slapd's refusal, got %v", be)
@@ -80,7 +80,7 @@ func TestSlapdChannelBindings(t *testing.T) {
 		// MIT's acceptor compares bindings only when the initiator sent
 		// some, so slapd accepts it. Stated here so a change shows.
 		l, _, _ := dialTLS(t)
-		if err := NewClient().Bind(l, s.SPN(), ""); err != nil {
+		if err := newClient(t).Bind(l, s.SPN(), ""); err != nil {
 			t.Fatalf("slapd refused a bind without channel bindings (it accepted them when this was written): %v", err)
 		}
 		checkSession(t, l, s, "alice")

@@ -30,14 +30,25 @@ type Client struct {
 
 var _ ldap.GSSAPIClient = (*Client)(nil)
 
-// NewClient returns a Client. Nothing is acquired until the bind starts,
-// so errors (no provider, no ticket) come from the bind as *BindError.
-func NewClient(opts ...Option) *Client {
+// NewClient returns a Client using the platform's provider
+// (platform.Provider) and the default credential (KRB5CCNAME on Unix, the
+// logged-on user on Windows) unless options say otherwise; its error is
+// the provider's absence. Like sshgss.NewClient and pgxgss.New it returns
+// (value, error); the ticket is only needed when a bind starts, so its
+// absence comes from the bind, as a *BindError.
+func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{cfg: config{maxBuf: DefaultMaxBuffer}}
 	for _, o := range opts {
 		o(&c.cfg)
 	}
-	return c
+	if c.cfg.provider == nil {
+		p, err := platform.Provider()
+		if err != nil {
+			return nil, fmt.Errorf("ldapgss: no GSS provider: %w", err)
+		}
+		c.cfg.provider = p
+	}
+	return c, nil
 }
 
 // Bind runs l.GSSAPIBindRequest for spn ("ldap/host", "ldap/host@REALM" or
@@ -56,7 +67,7 @@ func (c *Client) Bind(l *ldap.Conn, spn, authzid string, controls ...ldap.Contro
 	c.mu.Lock()
 	sent := c.sent
 	c.mu.Unlock()
-	return &BindError{Step: StepServerReply, Token: sent, SPN: spn, Err: err}
+	return &BindError{Step: StepServerReply, Token: sent, Target: spn, Err: err}
 }
 
 // InitSecContext implements ldap.GSSAPIClient.
@@ -92,18 +103,12 @@ func (c *Client) InitSecContextWithOptions(target string, token []byte, _ []int)
 }
 
 func (c *Client) fail(err error) error {
-	return &BindError{Step: c.step, Token: c.sent, SPN: c.spn, Err: err}
+	return &BindError{Step: c.step, Token: c.sent, Target: c.spn, Err: err}
 }
 
 // newContext starts a krb5 initiator context towards target.
 func (c *Client) newContext(target string) (gss.SecContext, error) {
 	p := c.cfg.provider
-	if p == nil {
-		var err error
-		if p, err = platform.Provider(); err != nil {
-			return nil, err
-		}
-	}
 	cb, err := c.channelBindings()
 	if err != nil {
 		return nil, err

@@ -10,13 +10,16 @@ import (
 // Step names the part of the bind that failed.
 type Step string
 
-// Bind steps, in the order they run.
+// Bind steps, in the order they run. StepInitiate and StepContinue are
+// named as in the other adapters (pgxgss, sshgss, mssqlgss) for the same
+// part of an exchange.
 const (
 	// StepInitiate builds the first token: getting a service ticket for the
-	// SPN. Absent or expired tickets fail here.
+	// SPN. Absent or expired tickets, an unreachable KDC and an SPN the KDC
+	// does not know fail here.
 	StepInitiate Step = "initial token"
 	// StepContinue checks the server's GSS token (the AP-REP).
-	StepContinue Step = "server's GSS token"
+	StepContinue Step = "server's token"
 	// StepSecurityLayer reads the server's security-layer offer (RFC 4752
 	// §3.1) and answers with our choice.
 	StepSecurityLayer Step = "security-layer negotiation"
@@ -27,88 +30,52 @@ const (
 )
 
 // BindError is a failed GSSAPI bind. Err is the cause: a *gss.Error
-// (errors.Is against gss.ErrNoCred, gss.ErrCredentialsExpired,
-// gss.ErrDefectiveToken, gss.ErrBadMIC …), a *FormatError, ErrNoCommonLayer,
-// or go-ldap's *ldap.Error for StepServerReply.
+// (errors.Is against gss.ErrNoCred, gss.ErrDefectiveToken, gss.ErrBadMIC …
+// and the Kerberos faults gss.ErrNoTicket, gss.ErrTicketExpired,
+// gss.ErrKDCUnreachable, gss.ErrServiceUnknown …), a *FormatError,
+// ErrNoCommonLayer, or go-ldap's *ldap.Error for StepServerReply. A cause
+// with a gss.Fault leads the message, with what to do.
 type BindError struct {
-	Step  Step
-	Token int    // how many of our tokens the server had been sent
-	SPN   string // the service principal the bind was for
-	Err   error
+	Step   Step
+	Token  int    // how many of our tokens the server had been sent
+	Target string // the service principal the bind was for (the SPN)
+	Err    error
 }
 
+// targetOption is the setting that chose the target, named when the KDC
+// does not know it.
+const targetOption = "the SPN given to Client.Bind or ldap.Conn.GSSAPIBind (ldap/HOST)"
+
 func (e *BindError) Error() string {
-	msg := fmt.Sprintf("ldapgss: GSSAPI bind to %s failed at the %s", e.SPN, e.Step)
+	lead, cause, fault := gss.SplitFault(e.Err, e.Target, targetOption)
+	msg := "ldapgss: "
+	if fault {
+		msg += lead + ": "
+	}
+	msg += fmt.Sprintf("GSSAPI bind to %s failed at the %s", e.Target, e.Step)
 	if e.Step == StepServerReply {
 		msg += fmt.Sprintf(" to token %d", e.Token)
 	}
-	msg += ": " + e.Err.Error()
-	switch {
-	case noTicket(e.Err), ticketExpired(e.Err):
+	msg += ": " + cause
+	if !fault && errors.Is(e.Err, gss.ErrNoCred) {
 		msg += " (get a ticket with kinit, or pass WithCredential)"
-	case errors.Is(e.Err, gss.ErrBadName):
-		msg += " (is the SPN ldap/HOST registered in the KDC?)"
 	}
 	return msg
 }
 
 func (e *BindError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrTicketExpired) and errors.Is(err, ErrNoTicket)
-// work on the GSS error underneath.
-func (e *BindError) Is(target error) bool {
-	switch target {
-	case ErrTicketExpired:
-		return ticketExpired(e.Err)
-	case ErrNoTicket:
-		return noTicket(e.Err)
-	}
-	return false
-}
+// ErrNoTicket is gss.ErrNoTicket, which a *BindError caused by a missing
+// ticket matches.
+//
+// Deprecated: use gss.ErrNoTicket.
+var ErrNoTicket = gss.ErrNoTicket
 
-// ErrNoTicket is matched (errors.Is) by a *BindError caused by missing
-// Kerberos credentials: gss.ErrNoCred (MIT: no ccache or no TGT in it), or
-// what Heimdal returns instead — GSS_S_FAILURE with ENOENT for a missing
-// ccache file, or KRB5_CC_NOTFOUND ("Matching credential not found"),
-// which Heimdal also gives for an expired TGT.
-var ErrNoTicket = errors.New("ldapgss: no Kerberos ticket")
-
-// com_err codes shared by MIT and Heimdal.
-const (
-	krb5CCNotFound = 0x96c73a8d // KRB5_CC_NOTFOUND
-	krb5FCCNoFile  = 0x96c73ac3 // KRB5_FCC_NOFILE
-	errnoENOENT    = 2
-)
-
-func noTicket(err error) bool {
-	if errors.Is(err, gss.ErrNoCred) {
-		return true
-	}
-	var ge *gss.Error
-	if !errors.As(err, &ge) || (ge.Mech != "" && !ge.Mech.IsKerberos()) {
-		return false
-	}
-	return ge.Minor == krb5CCNotFound || ge.Minor == krb5FCCNoFile ||
-		(ge.Minor == errnoENOENT && ge.Major.Routine() == gss.StatusFailure)
-}
-
-// ErrTicketExpired is matched (errors.Is) by a *BindError caused by an
-// expired ticket: gss.ErrCredentialsExpired, or what MIT and Heimdal
-// actually return when the KDC refuses an expired TGT — GSS_S_FAILURE with
-// the krb5 minor code KRB5KRB_AP_ERR_TKT_EXPIRED.
-var ErrTicketExpired = errors.New("ldapgss: Kerberos ticket expired")
-
-// krb5TktExpired is KRB5KRB_AP_ERR_TKT_EXPIRED, the same com_err code in
-// MIT and Heimdal.
-const krb5TktExpired = 0x96c73a20
-
-func ticketExpired(err error) bool {
-	if errors.Is(err, gss.ErrCredentialsExpired) {
-		return true
-	}
-	var ge *gss.Error
-	return errors.As(err, &ge) && ge.Minor == krb5TktExpired && (ge.Mech == "" || ge.Mech.IsKerberos())
-}
+// ErrTicketExpired is gss.ErrTicketExpired, which a *BindError caused by an
+// expired ticket matches.
+//
+// Deprecated: use gss.ErrTicketExpired.
+var ErrTicketExpired = gss.ErrTicketExpired
 
 // ErrNoCommonLayer means the server's offered security layers and the ones
 // this client may use (WithSecurityLayer, WithConn) have nothing in common.

@@ -116,7 +116,7 @@ func TestSlapdFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, sc := dial(t, faultProxy(t, s.Addr, 3, tc.rewrite, nil))
-			be := wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), tc.step, nil)
+			be := wantBindError(t, newClient(t, WithConn(sc)).Bind(l, s.SPN(), ""), tc.step, nil)
 			var ge *gss.Error
 			if tc.step != StepServerReply && !errors.As(be, &ge) {
 				t.Fatalf("want the GSS error underneath, got %v", be)
@@ -132,7 +132,7 @@ func TestSlapdFaults(t *testing.T) {
 	t.Run("bad-sealed-buffer", func(t *testing.T) {
 		l, sc := dial(t, faultProxy(t, s.Addr, 3, func(_ int, m []byte) []byte { return m },
 			func(b []byte) { b[len(b)/2] ^= 0x01 }))
-		if err := NewClient(WithConn(sc)).Bind(l, s.SPN(), ""); err != nil {
+		if err := newClient(t, WithConn(sc)).Bind(l, s.SPN(), ""); err != nil {
 			t.Fatal(err)
 		}
 		_, err := l.WhoAmI(nil)
@@ -153,7 +153,7 @@ func TestSlapdTickets(t *testing.T) {
 	t.Run("absent", func(t *testing.T) {
 		t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none"))
 		l, sc := dial(t, s.Addr)
-		wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, ErrNoTicket)
+		wantBindError(t, newClient(t, WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, gss.ErrNoTicket)
 	})
 	t.Run("expired", func(t *testing.T) {
 		kinit := lab.NeedCommand(t, "kinit", "kvno")
@@ -178,10 +178,10 @@ func TestSlapdTickets(t *testing.T) {
 		}
 		t.Setenv("KRB5CCNAME", cc)
 		l, sc := dial(t, s.Addr)
-		be := wantBindError(t, NewClient(WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, nil)
+		be := wantBindError(t, newClient(t, WithConn(sc)).Bind(l, s.SPN(), ""), StepInitiate, nil)
 		// MIT says "Ticket expired"; Heimdal drops the expired TGT and
 		// says "Matching credential not found".
-		if !errors.Is(be, ErrTicketExpired) && !(heimdal && errors.Is(be, ErrNoTicket)) {
+		if !errors.Is(be, gss.ErrTicketExpired) && !(heimdal && errors.Is(be, gss.ErrNoTicket)) {
 			t.Fatalf("want ErrTicketExpired, got %v", be)
 		}
 	})

@@ -41,13 +41,13 @@ func TestSambaDC(t *testing.T) {
 		s := startSamba(t)
 		t.Run("plain/no-layer-refused", func(t *testing.T) {
 			l, _ := s.plain(t)
-			s.wantRefused(t, NewClient(WithSecurityLayer(LayerNone)).Bind(l, s.spn, ""),
+			s.wantRefused(t, newClient(t, WithSecurityLayer(LayerNone)).Bind(l, s.spn, ""),
 				ldap.LDAPResultStrongAuthRequired, "Sign or Seal are required")
 		})
 		for _, layer := range []Layer{LayerIntegrity, LayerConfidentiality} {
 			t.Run("plain/"+layer.String(), func(t *testing.T) {
 				l, sc := s.plain(t)
-				if err := NewClient(WithConn(sc), WithSecurityLayer(layer)).Bind(l, s.spn, ""); err != nil {
+				if err := newClient(t, WithConn(sc), WithSecurityLayer(layer)).Bind(l, s.spn, ""); err != nil {
 					t.Fatalf("bind: %v", err)
 				}
 				if sc.Layer() != layer {
@@ -58,7 +58,7 @@ func TestSambaDC(t *testing.T) {
 		}
 		t.Run("plain/auto-seals", func(t *testing.T) {
 			l, sc := s.plain(t)
-			c := NewClient(WithConn(sc))
+			c := newClient(t, WithConn(sc))
 			if err := c.Bind(l, s.spn, ""); err != nil {
 				t.Fatalf("bind: %v", err)
 			}
@@ -70,12 +70,12 @@ func TestSambaDC(t *testing.T) {
 		})
 		t.Run("ldaps/no-layer-refused", func(t *testing.T) {
 			l, sc, _ := s.ldaps(t)
-			s.wantRefused(t, NewClient(WithConn(sc)).Bind(l, s.spn, ""),
+			s.wantRefused(t, newClient(t, WithConn(sc)).Bind(l, s.spn, ""),
 				ldap.LDAPResultStrongAuthRequired, "Sign or Seal are required")
 		})
 		t.Run("ldaps/layer-refused", func(t *testing.T) {
 			l, sc, _ := s.ldaps(t)
-			s.wantRefused(t, NewClient(WithConn(sc), WithSecurityLayer(LayerIntegrity)).Bind(l, s.spn, ""),
+			s.wantRefused(t, newClient(t, WithConn(sc), WithSecurityLayer(LayerIntegrity)).Bind(l, s.spn, ""),
 				ldap.LDAPResultUnwillingToPerform, "Sign or Seal are not allowed if TLS is used")
 		})
 	})
@@ -83,7 +83,7 @@ func TestSambaDC(t *testing.T) {
 		s := startSamba(t, "ldap server require strong auth = allow_sasl_over_tls")
 		t.Run("ldaps/channel-bindings", func(t *testing.T) {
 			l, sc, _ := s.ldaps(t)
-			c := NewClient(WithConn(sc)) // bindings and layer none from the TLS conn
+			c := newClient(t, WithConn(sc)) // bindings and layer none from the TLS conn
 			if err := c.Bind(l, s.spn, ""); err != nil {
 				t.Fatalf("bind: %v", err)
 			}
@@ -95,13 +95,13 @@ func TestSambaDC(t *testing.T) {
 		})
 		t.Run("ldaps/layer-refused", func(t *testing.T) {
 			l, sc, _ := s.ldaps(t)
-			s.wantRefused(t, NewClient(WithConn(sc), WithSecurityLayer(LayerConfidentiality)).Bind(l, s.spn, ""),
+			s.wantRefused(t, newClient(t, WithConn(sc), WithSecurityLayer(LayerConfidentiality)).Bind(l, s.spn, ""),
 				ldap.LDAPResultUnwillingToPerform, "Sign or Seal are not allowed if TLS is used")
 		})
 		t.Run("ldaps/wrong-channel-bindings", func(t *testing.T) {
 			l, _, cs := s.ldaps(t)
 			wrong := &gss.ChannelBindings{ApplicationData: append([]byte("tls-server-end-point:"), bytes.Repeat([]byte{0xAA}, 32)...)}
-			err := NewClient(WithTLSConnectionState(cs), WithChannelBindings(wrong)).Bind(l, s.spn, "")
+			err := newClient(t, WithTLSConnectionState(cs), WithChannelBindings(wrong)).Bind(l, s.spn, "")
 			// Samba 4.17 gives its acceptor no channel bindings, so any
 			// value passes. If this starts failing, Samba enforces them:
 			// update docs/compat.md and assert the refusal instead.

@@ -17,7 +17,7 @@ func TestSlapdBind(t *testing.T) {
 	_, s := startSlapd(t, 0)
 	t.Run("GSSAPIBind/no-layer", func(t *testing.T) {
 		l, sc := dial(t, s.Addr)
-		if err := l.GSSAPIBind(NewClient(), s.SPN(), ""); err != nil {
+		if err := l.GSSAPIBind(newClient(t), s.SPN(), ""); err != nil {
 			t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 		}
 		if sc.Layer() != LayerNone {
@@ -30,7 +30,7 @@ func TestSlapdBind(t *testing.T) {
 	})
 	t.Run("Conn/auto-seals", func(t *testing.T) {
 		l, sc := dial(t, s.Addr)
-		c := NewClient(WithConn(sc))
+		c := newClient(t, WithConn(sc))
 		if err := c.Bind(l, s.SPN(), ""); err != nil {
 			t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 		}
@@ -44,7 +44,7 @@ func TestSlapdBind(t *testing.T) {
 		// slapd refuses a proxy authorisation it has no authz-policy for:
 		// the authzid reached it and was judged.
 		l, sc := dial(t, s.Addr)
-		err := NewClient(WithConn(sc), WithAuthzID("u:bob")).Bind(l, s.SPN(), "")
+		err := newClient(t, WithConn(sc), WithAuthzID("u:bob")).Bind(l, s.SPN(), "")
 		be := wantBindError(t, err, StepServerReply, nil)
 		var le *ldap.Error
 		if !errors.As(be, &le) || le.ResultCode == ldap.ErrorNetwork {
@@ -72,7 +72,7 @@ func TestSlapdMinSSF(t *testing.T) {
 				l, sc := dial(t, s.Addr)
 				// A small buffer makes slapd split its answers; a long
 				// filter makes us split our request.
-				c := NewClient(WithConn(sc), WithSecurityLayer(tc.layer), WithMaxBuffer(256))
+				c := newClient(t, WithConn(sc), WithSecurityLayer(tc.layer), WithMaxBuffer(256))
 				if err := c.Bind(l, s.SPN(), ""); err != nil {
 					t.Fatalf("bind: %v\n%s", err, s.LogTail(10))
 				}
@@ -95,11 +95,11 @@ func TestSlapdMinSSF(t *testing.T) {
 			})
 			t.Run("unprotected-default-refused-locally", func(t *testing.T) {
 				l, _ := dial(t, s.Addr)
-				wantBindError(t, NewClient().Bind(l, s.SPN(), ""), StepSecurityLayer, ErrNoCommonLayer)
+				wantBindError(t, newClient(t).Bind(l, s.SPN(), ""), StepSecurityLayer, ErrNoCommonLayer)
 			})
 			t.Run("weaker-refused-by-slapd", func(t *testing.T) {
 				l, sc := dial(t, s.Addr)
-				c := NewClient(WithConn(sc))
+				c := newClient(t, WithConn(sc))
 				c.cfg.forceLayer = tc.weaker
 				be := wantBindError(t, c.Bind(l, s.SPN(), ""), StepServerReply, nil)
 				var le *ldap.Error

@@ -57,10 +57,10 @@ func (a *Authenticator) SetChannelBinding(cb *integratedauth.ChannelBindings) {
 // SPNEGO token that goes into LOGIN7's SSPI field.
 func (a *Authenticator) InitialBytes() ([]byte, error) {
 	if a.freed {
-		return nil, &Error{Step: StepInitialBytes, SPN: a.spn, Err: ErrFreed}
+		return nil, &Error{Step: StepInitiate, Target: a.spn, Err: ErrFreed}
 	}
 	if a.client != nil {
-		return nil, &Error{Step: StepInitialBytes, SPN: a.spn, Err: errTwice}
+		return nil, &Error{Step: StepInitiate, Target: a.spn, Err: errTwice}
 	}
 	if err := a.start(); err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (a *Authenticator) InitialBytes() ([]byte, error) {
 	out, err := a.client.Continue(nil)
 	if err != nil {
 		a.failed = true
-		return nil, &Error{Step: StepInitialBytes, SPN: a.spn, Err: err}
+		return nil, &Error{Step: StepInitiate, Target: a.spn, Err: err}
 	}
 	return out, nil
 }
@@ -78,7 +78,7 @@ func (a *Authenticator) InitialBytes() ([]byte, error) {
 // empty when there is nothing left to send.
 func (a *Authenticator) NextBytes(in []byte) ([]byte, error) {
 	a.tokens++
-	fail := func(err error) error { return &Error{Step: StepNextBytes, SPN: a.spn, Token: a.tokens, Err: err} }
+	fail := func(err error) error { return &Error{Step: StepContinue, Target: a.spn, Token: a.tokens, Err: err} }
 	switch {
 	case a.freed:
 		return nil, fail(ErrFreed)

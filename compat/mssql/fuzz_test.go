@@ -51,7 +51,7 @@ func FuzzNextBytes(f *testing.F) {
 		}
 		if _, err := ia.NextBytes(in); err != nil {
 			var e *mssqlgss.Error
-			if !errors.As(err, &e) || e.Step != mssqlgss.StepNextBytes || e.Token != 1 {
+			if !errors.As(err, &e) || e.Step != mssqlgss.StepContinue || e.Token != 1 {
 				t.Fatalf("untyped or misattributed error: %T %v", err, err)
 			}
 		}

@@ -45,7 +45,7 @@ var mechNames = map[string]gss.OID{
 func newAuthenticator(cfg msdsn.Config) (integratedauth.IntegratedAuthenticator, error) {
 	a := &Authenticator{spn: SPN(cfg), user: cfg.User, password: cfg.Password}
 	fail := func(format string, args ...any) error {
-		return &Error{Step: StepConfig, SPN: a.spn, Err: fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)}
+		return &Error{Step: StepConfig, Target: a.spn, Err: fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)}
 	}
 	a.ccache = cfg.Parameters[ParamCredCache]
 	a.keytab = cfg.Parameters[ParamKeytab]
@@ -78,28 +78,28 @@ var provider = platform.Provider
 func (a *Authenticator) start() error {
 	p, err := provider()
 	if err != nil {
-		return &Error{Step: StepInitialBytes, SPN: a.spn, Err: err}
+		return &Error{Step: StepInitiate, Target: a.spn, Err: err}
 	}
 	target, err := p.ImportName(a.spn, gss.NameKerberosPrincipal)
 	if err != nil {
-		return &Error{Step: StepTarget, SPN: a.spn, Err: err}
+		return &Error{Step: StepImportName, Target: a.spn, Err: err}
 	}
 	a.target = target
 	engineProvider, release, err := negotiate.NTLMTargetProvider(p, a.spn)
 	if err != nil {
-		return &Error{Step: StepTarget, SPN: a.spn, Err: err}
+		return &Error{Step: StepImportName, Target: a.spn, Err: err}
 	}
 	a.releaseNTLMTarget = release
-	cfg := negotiate.Config{Provider: engineProvider, Mechs: a.mechs, ChannelBindings: a.cb}
+	cfg := negotiate.Config{Provider: engineProvider, Mechs: a.mechs, ChannelBindings: a.cb, TargetOption: targetOption}
 	if a.user != "" || a.ccache != "" {
 		if cfg.Credential, err = a.acquire(p); err != nil {
-			return &Error{Step: StepCredentials, SPN: a.spn, Err: err}
+			return &Error{Step: StepAcquireCredential, Target: a.spn, Err: err}
 		}
 		a.cred = cfg.Credential
 	}
 	c, err := negotiate.NewClient(target, cfg)
 	if err != nil {
-		return &Error{Step: StepInitialBytes, SPN: a.spn, Err: err}
+		return &Error{Step: StepInitiate, Target: a.spn, Err: err}
 	}
 	a.client = c
 	return nil

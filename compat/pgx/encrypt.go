@@ -19,8 +19,11 @@ import (
 
 // Steps of GSS encryption (RequireEncryption).
 const (
-	// StepEncrypt is the GSSENCRequest and the context handshake before the
-	// startup message.
+	// StepEncrypt is the GSSENCRequest, carrying the handshake's tokens
+	// and checking that the context it made grants confidentiality. The
+	// tokens themselves fail as without encryption: a missing or expired
+	// ticket, an unknown service or an unreachable KDC at StepInitiate, a
+	// bad AP-REP at StepContinue.
 	StepEncrypt Step = "encrypt"
 	// StepWrap and StepUnwrap protect and check the packets afterwards.
 	StepWrap   Step = "wrap"
@@ -148,7 +151,7 @@ func (g *GSS) handshake(c net.Conn, target string, nameType gss.NameType) (gss.S
 			break
 		}
 		if out, err = g.ctx.Continue(in); err != nil {
-			err = g.fail(StepEncrypt, err)
+			err = g.fail(StepContinue, err)
 		} else if !g.ctx.ContinueNeeded() && len(out) == 0 {
 			break
 		}

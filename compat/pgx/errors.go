@@ -2,7 +2,6 @@ package pgxgss
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -10,14 +9,23 @@ import (
 // Step names where in the exchange an Error happened.
 type Step string
 
-// Steps of pgx's GSS exchange.
+// Steps of pgx's GSS exchange. The names are those of the other adapters
+// (ldapgss, sshgss, mssqlgss) for the same part of an exchange.
 const (
-	// StepInit is GetInitToken / GetInitTokenFromSPN: acquiring the
-	// credential, the service ticket (a KDC round trip) and the AP-REQ.
-	StepInit Step = "init"
-	// StepContinue is Continue: checking the server's AP-REP (mutual
+	// StepInitiate is GetInitToken / GetInitTokenFromSPN, and the first
+	// token of RequireEncryption's handshake: acquiring the credential, the
+	// service ticket (a KDC round trip) and the AP-REQ. A missing or
+	// expired ticket, an unreachable KDC or an unknown service fail here.
+	StepInitiate Step = "initial token"
+	// StepContinue is Continue, and the server's tokens in
+	// RequireEncryption's handshake: checking the AP-REP (mutual
 	// authentication).
-	StepContinue Step = "continue"
+	StepContinue Step = "server's token"
+
+	// StepInit is StepInitiate.
+	//
+	// Deprecated: use StepInitiate.
+	StepInit = StepInitiate
 )
 
 // ErrUnexpectedToken is the cause of an Error when the server sends a token
@@ -29,15 +37,11 @@ var ErrUnexpectedToken = errors.New("pgxgss: unexpected token from the server")
 // the target from (a Unix socket path, or nothing).
 var ErrNoTarget = errors.New("pgxgss: no host name for the Kerberos service name")
 
-// ErrTicketExpired matches (errors.Is) an Error whose cause is an expired
-// Kerberos ticket: gss.ErrCredentialsExpired, or what MIT and Heimdal
-// actually return for an expired TGT — GSS_S_FAILURE with the krb5 minor
-// code KRB5KRB_AP_ERR_TKT_EXPIRED ("Ticket expired").
-var ErrTicketExpired = errors.New("pgxgss: Kerberos ticket expired")
-
-// krb5APErrTktExpired is KRB5KRB_AP_ERR_TKT_EXPIRED in the krb5 error table
-// MIT and Heimdal share.
-const krb5APErrTktExpired = 0x96c73a20
+// ErrTicketExpired is gss.ErrTicketExpired, which an Error caused by an
+// expired ticket matches.
+//
+// Deprecated: use gss.ErrTicketExpired.
+var ErrTicketExpired = gss.ErrTicketExpired
 
 // Error is every error the provider returns to pgx; pgx wraps it (in a
 // *pgconn.ConnectError, after "failed GSS auth"), so errors.As finds it and
@@ -49,13 +53,22 @@ type Error struct {
 	Err    error  // the cause, usually a *gss.Error with the native message
 }
 
+// targetOption is the setting that chose the target, named when the KDC
+// does not know it.
+const targetOption = "krbspn, or krbsrvname and the host, in the connection string"
+
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("pgxgss: %s", e.Step)
+	lead, cause, fault := gss.SplitFault(e.Err, e.Target, targetOption)
+	msg := "pgxgss: "
+	if fault {
+		msg += lead + ": "
+	}
+	msg += string(e.Step)
 	if e.Target != "" {
 		msg += " (target " + e.Target + ")"
 	}
-	msg += ": " + e.Err.Error()
-	if hint := e.hint(); hint != "" {
+	msg += ": " + cause
+	if hint := e.hint(fault); hint != "" {
 		msg += "; " + hint
 	}
 	return msg
@@ -64,26 +77,14 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches ErrTicketExpired; everything else is matched on the cause.
-func (e *Error) Is(target error) bool {
-	return target == ErrTicketExpired && e.ticketExpired()
-}
-
-func (e *Error) ticketExpired() bool {
-	if errors.Is(e.Err, gss.ErrCredentialsExpired) {
-		return true
-	}
-	var ge *gss.Error
-	return errors.As(e.Err, &ge) && ge.Mech == gss.MechKRB5 && ge.Minor == krb5APErrTktExpired
-}
-
-// hint says what to do for the failures a user can fix.
-func (e *Error) hint() string {
+// hint says what to do for the failures a user can fix that carry no
+// gss.Fault (which leads the message with its own fix).
+func (e *Error) hint(fault bool) string {
 	switch {
-	case e.ticketExpired():
-		return "the Kerberos ticket has expired: renew it (kinit)"
+	case fault:
+		return ""
 	case errors.Is(e.Err, gss.ErrNoCred):
-		return "no usable Kerberos ticket: get one with kinit (or point KRB5CCNAME at a ccache), or pass a credential with WithCredential"
+		return "no usable Kerberos credential: get a ticket with kinit (or point KRB5CCNAME at a ccache), or pass a credential with WithCredential"
 	case errors.Is(e.Err, ErrNoTarget):
 		return "connect over TCP with a host name, or set krbspn"
 	}

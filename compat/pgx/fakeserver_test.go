@@ -214,7 +214,7 @@ func TestProviderMisuse(t *testing.T) {
 	_, err = g.GetInitTokenFromSPN(targetSvc)
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge)
-	assert.Equal(t, pgxgss.StepInit, ge.Step)
+	assert.Equal(t, pgxgss.StepInitiate, ge.Step)
 	_, _, err = g.Continue([]byte{1})
 	assert.ErrorIs(t, err, pgxgss.ErrUnexpectedToken, "after a failure nothing goes on")
 }

@@ -87,7 +87,7 @@ func New(opts ...Option) (*GSS, error) {
 	if cfg.provider == nil {
 		p, err := platform.Provider()
 		if err != nil {
-			return nil, &Error{Step: StepInit, Err: fmt.Errorf("no GSS provider: %w", err)}
+			return nil, &Error{Step: StepInitiate, Err: fmt.Errorf("no GSS provider: %w", err)}
 		}
 		cfg.provider = p
 	}
@@ -105,7 +105,7 @@ func (g *GSS) GetInitToken(host, service string) ([]byte, error) {
 	// PostgreSQL never offers gss there, but a name built from it would only
 	// fail later at the KDC with a confusing "server not found".
 	if host == "" || strings.HasPrefix(host, "/") {
-		return nil, &Error{Step: StepInit, Target: service + "@" + host, Err: fmt.Errorf("%w: host %q", ErrNoTarget, host)}
+		return nil, &Error{Step: StepInitiate, Target: service + "@" + host, Err: fmt.Errorf("%w: host %q", ErrNoTarget, host)}
 	}
 	return g.start(service+"@"+host, gss.NameHostBasedService)
 }
@@ -122,11 +122,11 @@ func (g *GSS) start(target string, nameType gss.NameType) ([]byte, error) {
 	defer g.mu.Unlock()
 	g.target = target
 	if g.state != stateNew {
-		return nil, g.fail(StepInit, fmt.Errorf("%w: the exchange was already started", ErrUnexpectedToken))
+		return nil, g.fail(StepInitiate, fmt.Errorf("%w: the exchange was already started", ErrUnexpectedToken))
 	}
 	name, err := g.cfg.provider.ImportName(target, nameType)
 	if err != nil {
-		return nil, g.fail(StepInit, err)
+		return nil, g.fail(StepInitiate, err)
 	}
 	defer name.Release()
 	// Raw krb5, as libpq sends (GSS_C_NO_OID, the krb5 default; its SSPI
@@ -142,12 +142,12 @@ func (g *GSS) start(target string, nameType gss.NameType) ([]byte, error) {
 	}
 	ctx, err := g.cfg.provider.InitSecContext(name, opts...)
 	if err != nil {
-		return nil, g.fail(StepInit, err)
+		return nil, g.fail(StepInitiate, err)
 	}
 	g.ctx, g.state = ctx, stateStarted
 	out, err := ctx.Continue(nil)
 	if err != nil {
-		return nil, g.fail(StepInit, err)
+		return nil, g.fail(StepInitiate, err)
 	}
 	return out, nil
 }

@@ -92,7 +92,7 @@ func TestPostgresServiceNames(t *testing.T) {
 	_, err := connect(t, connString(realm.User, "krbsrvname=nosuch"))
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge)
-	assert.Equal(t, pgxgss.StepInit, ge.Step)
+	assert.Equal(t, pgxgss.StepInitiate, ge.Step)
 	assert.Equal(t, "nosuch@localhost", ge.Target)
 	assert.ErrorIs(t, err, gss.KDCErrServerUnknown, "MIT: not found in Kerberos database; Heimdal: Server … unknown")
 }
@@ -108,7 +108,7 @@ func TestPostgresNoTicket(t *testing.T) {
 	require.Error(t, err)
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge, "%v", err)
-	assert.Equal(t, pgxgss.StepInit, ge.Step)
+	assert.Equal(t, pgxgss.StepInitiate, ge.Step)
 	assert.Contains(t, err.Error(), "failed GSS auth: pgxgss: init (target postgres@localhost)")
 	if !heimdal { // Heimdal: GSS_S_FAILURE with ENOENT from its lstat of the ccache, no hint
 		assert.ErrorIs(t, err, gss.ErrNoCred)
@@ -135,7 +135,7 @@ func TestPostgresExpiredTicket(t *testing.T) {
 	_, err = connect(t, connString(roleBob))
 	var ge *pgxgss.Error
 	require.ErrorAs(t, err, &ge, "%v", err)
-	assert.Equal(t, pgxgss.StepInit, ge.Step)
+	assert.Equal(t, pgxgss.StepInitiate, ge.Step)
 	if heimdal { // Heimdal drops an expired TGT: "Matching credential not found"
 		return
 	}

@@ -47,29 +47,31 @@ func NewClient(opts ...Option) (*Client, error) {
 func (c *Client) InitSecContext(target string, token []byte, isGSSDelegCreds bool) ([]byte, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	step := StepContinue
 	if c.ctx == nil {
+		step = StepInitiate
 		if token != nil {
-			return nil, false, stepErr(StepInitSecContext, target, detail(ErrUnexpectedToken, "a server token (%d bytes) before the context started", len(token)))
+			return nil, false, stepErr(StepInitiate, target, detail(ErrUnexpectedToken, "a server token (%d bytes) before the context started", len(token)))
 		}
 		if err := c.start(target, isGSSDelegCreds); err != nil {
 			return nil, false, err
 		}
 	} else if token == nil || target != c.target {
-		return nil, false, stepErr(StepInitSecContext, target, ErrBusy)
+		return nil, false, stepErr(StepInitiate, target, ErrBusy)
 	} else if !c.ctx.ContinueNeeded() {
-		return nil, false, stepErr(StepInitSecContext, target, detail(ErrUnexpectedToken, "%d bytes after the context completed", len(token)))
+		return nil, false, stepErr(StepContinue, target, detail(ErrUnexpectedToken, "%d bytes after the context completed", len(token)))
 	}
 	out, err := c.ctx.Continue(token)
 	if err != nil {
 		c.drop()
-		return nil, false, stepErr(StepInitSecContext, target, err)
+		return nil, false, stepErr(step, target, err)
 	}
 	if c.ctx.ContinueNeeded() {
 		return out, true, nil
 	}
 	if err := c.complete(); err != nil {
 		c.drop()
-		return nil, false, stepErr(StepInitSecContext, target, err)
+		return nil, false, stepErr(step, target, err)
 	}
 	return out, false, nil
 }
@@ -90,7 +92,7 @@ func (c *Client) start(target string, deleg bool) error {
 	}
 	ctx, err := c.cfg.provider.InitSecContext(name, opts...)
 	if err != nil {
-		return stepErr(StepInitSecContext, target, err)
+		return stepErr(StepInitiate, target, err)
 	}
 	c.ctx, c.target = ctx, target
 	return nil

@@ -49,9 +49,12 @@
 //
 // # Errors
 //
-// Every failure is an *Error naming the step (StepInitSecContext,
-// StepGetMIC, StepAcceptSecContext, StepVerifyMIC, …) and wrapping the
-// provider's *gss.Error, so errors.Is(err, gss.ErrNoCred) (no ticket),
+// Every failure is an *Error naming the step (StepInitiate, StepContinue,
+// StepGetMIC, StepAcceptSecContext, StepVerifyMIC, …; StepInitiate and
+// StepContinue as in the other adapters) and the Target, and wrapping the
+// provider's *gss.Error, so errors.Is(err, gss.ErrNoTicket) (no ticket),
+// gss.ErrTicketExpired, gss.ErrKDCUnreachable, gss.ErrServiceUnknown (the
+// Kerberos faults, which lead the message with what to do),
 // gss.ErrDefectiveToken (a token that is not Kerberos) and gss.ErrBadMIC (a
 // MIC that does not match the session) work on what ssh.Dial or
 // ssh.NewServerConn return. A peer that closes mid-exchange surfaces from

@@ -10,14 +10,23 @@ import (
 // Step names the GSS-API call of an RFC 4462 exchange that failed.
 type Step string
 
-// The steps, in the order an exchange runs them.
+// The steps, in the order an exchange runs them. StepInitiate and
+// StepContinue are named as in the other adapters (ldapgss, pgxgss,
+// mssqlgss) for the same part of an exchange.
 const (
 	StepAcquireCredential Step = "acquire credential"
 	StepImportName        Step = "import target name"
-	StepInitSecContext    Step = "InitSecContext"
-	StepAcceptSecContext  Step = "AcceptSecContext"
-	StepGetMIC            Step = "GetMIC"
-	StepVerifyMIC         Step = "VerifyMIC"
+	// StepInitiate is the client's first InitSecContext call: the
+	// credential, the service ticket (a KDC round trip) and the AP-REQ. A
+	// missing or expired ticket, an unreachable KDC or an unknown service
+	// fail here.
+	StepInitiate Step = "initial token"
+	// StepContinue is a later InitSecContext call: checking the server's
+	// token (the AP-REP) and what the completed context granted.
+	StepContinue         Step = "server's token"
+	StepAcceptSecContext Step = "AcceptSecContext"
+	StepGetMIC           Step = "GetMIC"
+	StepVerifyMIC        Step = "VerifyMIC"
 )
 
 // Error is what every method of Client and Server returns on failure: the
@@ -31,13 +40,22 @@ type Error struct {
 	Err    error
 }
 
+// targetOption is the setting that chose the target, named when the KDC
+// does not know it.
+const targetOption = "the host given to ssh.GSSAPIWithMICAuthMethod (asked for as host@HOST)"
+
 func (e *Error) Error() string {
-	s := "sshgss: " + string(e.Step)
+	lead, cause, fault := gss.SplitFault(e.Err, e.Target, targetOption)
+	s := "sshgss: "
+	if fault {
+		s += lead + ": "
+	}
+	s += string(e.Step)
 	if e.Target != "" {
 		s += " for " + e.Target
 	}
-	s += ": " + e.Err.Error()
-	if h := hint(e.Err, e.Step); h != "" {
+	s += ": " + cause
+	if h := hint(e.Err, e.Step); h != "" && !fault {
 		s += " (" + h + ")"
 	}
 	return s

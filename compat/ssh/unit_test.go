@@ -32,7 +32,7 @@ func TestClientBusyAndOrder(t *testing.T) {
 	}
 	// A second connection starting on the same Client.
 	_, _, err = c.InitSecContext("host@localhost", nil, false)
-	asStepError(t, err, sshgss.StepInitSecContext, sshgss.ErrBusy)
+	asStepError(t, err, sshgss.StepInitiate, sshgss.ErrBusy)
 	if _, err := c.GetMIC([]byte("x")); !errors.Is(err, sshgss.ErrNotEstablished) {
 		t.Fatalf("GetMIC mid-exchange: %v, want ErrNotEstablished", err)
 	}
