@@ -106,9 +106,6 @@ func StatusOf(err error) syscall.Errno {
 	if errors.As(err, &ge) && ge.Minor&0xffff0000 == 0x80090000 {
 		return syscall.Errno(ge.Minor) // SSPI's own code (sspi_windows keeps it in Minor)
 	}
-	if errors.As(err, &ge) && ge.Mech.IsKerberos() && ge.Minor == krbAPErrTktExpired {
-		return SEC_E_CONTEXT_EXPIRED
-	}
 	for _, m := range statusMap {
 		if errors.Is(err, m.err) {
 			return m.status
@@ -116,10 +113,6 @@ func StatusOf(err error) syscall.Errno {
 	}
 	return SEC_E_INTERNAL_ERROR
 }
-
-// krbAPErrTktExpired is KRB5KRB_AP_ERR_TKT_EXPIRED (MIT and Heimdal share
-// the com_err table): an expired ticket, reported as SEC_E_CONTEXT_EXPIRED.
-const krbAPErrTktExpired = 0x96c73a20
 
 // statusMap is checked in order: the most specific cause first.
 var statusMap = []struct {
@@ -133,6 +126,11 @@ var statusMap = []struct {
 	{negotiate.ErrDowngrade, SEC_E_DOWNGRADE_DETECTED},
 	{negotiate.ErrMICUnexpected, SEC_E_INVALID_TOKEN},
 	{gss.ErrBadBindings, SEC_E_BAD_BINDINGS},
+	// The Kerberos faults (gss classifies them): an expired ticket is
+	// SEC_E_CONTEXT_EXPIRED, an unknown service SEC_E_TARGET_UNKNOWN,
+	// whatever the major status says.
+	{gss.ErrTicketExpired, SEC_E_CONTEXT_EXPIRED},
+	{gss.ErrServiceUnknown, SEC_E_TARGET_UNKNOWN},
 	{gss.ErrNoCred, SEC_E_NO_CREDENTIALS},
 	{gss.ErrCredentialsExpired, SEC_E_CONTEXT_EXPIRED},
 	{gss.ErrContextExpired, SEC_E_CONTEXT_EXPIRED},

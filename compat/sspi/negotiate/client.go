@@ -67,6 +67,7 @@ func NewClientContextWithFlags(cred *sspi.Credentials, targetName string, flags 
 	cleanup := []func(){func() { target.Release() }, releaseNTLM}
 	eng, err := negotiate.NewClient(target, negotiate.Config{
 		Provider: wrapped, Mechs: cred.Mechs(), Credential: cred.Credential(), Flags: gssFlags(flags),
+		TargetOption: "the targetName given to NewClientContext",
 	})
 	if err != nil {
 		for _, f := range cleanup {
