@@ -28,7 +28,10 @@
 // it by a deadline, step with ContinueContext(ctx, sc, in), which returns at
 // the deadline with an *AbandonedError and frees the context when the
 // native call returns. Kerberos failures with a cause the user can act on
-// (an unreachable KDC, clock skew, an expired ticket, a stale keytab) carry
-// a Fault (ErrKDCUnreachable, ErrClockSkew, …) that errors.Is finds and the
-// message leads with; docs/errors.md lists them.
+// (an unreachable KDC, clock skew, no ticket or an expired one, a service
+// the KDC does not know, a stale keytab) carry a Fault (ErrKDCUnreachable,
+// ErrClockSkew, ErrNoTicket, ErrServiceUnknown, …) that errors.Is finds and
+// the message leads with; docs/errors.md lists them. The adapters under
+// compat/ classify with the same table, and wrappers lead their own
+// messages with the fault through FaultText and SplitFault.
 package gss

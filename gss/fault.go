@@ -126,14 +126,17 @@ var (
 		Fix:  "synchronise the clocks of this host, the server and the KDC (NTP); the allowed difference is krb5.conf's clockskew, 300 s by default",
 	}
 	// ErrTicketExpired: a ticket (the TGT, or the service ticket the
-	// acceptor was given) is past its end time. KRB5KRB_AP_ERR_TKT_EXPIRED.
+	// acceptor was given) is past its end time. KRB5KRB_AP_ERR_TKT_EXPIRED,
+	// and GSS_S_CREDENTIALS_EXPIRED from an initiator's first call.
 	ErrTicketExpired = &Fault{
 		What: "Kerberos ticket expired",
 		Fix:  "get a new ticket with kinit (or renew it with kinit -R), then retry",
 	}
 	// ErrNoTicket: the credential cache is missing, unreadable or holds no
-	// usable TGT. KRB5_FCC_NOFILE, KRB5_CC_NOTFOUND, KRB5_CC_FORMAT,
-	// KRB5_CC_END.
+	// usable TGT. KRB5_FCC_NOFILE, KRB5_CC_NOTFOUND (Heimdal's answer for an
+	// expired TGT too), KRB5_CC_FORMAT, KRB5_CC_END, and Heimdal's
+	// GSS_S_FAILURE with ENOENT from an initiator's first call (the ccache
+	// file does not exist).
 	ErrNoTicket = &Fault{
 		What: "no usable Kerberos ticket in the credential cache",
 		Fix:  "run kinit (klist shows what the cache holds; check that KRB5CCNAME names the cache you mean)",

@@ -2,6 +2,7 @@ package gss_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,5 +26,59 @@ func TestFaultFromMinor(t *testing.T) {
 	var f *gss.Fault
 	if errors.As(err, &f) || err.Fault != nil {
 		t.Errorf("unknown minor got a fault: %v", err)
+	}
+}
+
+// TestFaultRules: the rules that need the call and the major status as
+// well as the minor one, and only on the initiator's first call.
+func TestFaultRules(t *testing.T) {
+	for _, tc := range []struct {
+		op    string
+		major gss.Status
+		minor uint32
+		mech  gss.OID
+		want  *gss.Fault
+	}{
+		{"gss_init_sec_context", gss.StatusFailure, 2, gss.MechKRB5, gss.ErrNoTicket},                 // Heimdal: ccache file missing
+		{"gss_init_sec_context", gss.StatusFailure, 2, "", gss.ErrNoTicket},                           // mech unknown
+		{"gss_accept_sec_context", gss.StatusFailure, 2, gss.MechKRB5, nil},                           // an acceptor's ENOENT is not a ticket
+		{"gss_init_sec_context", gss.StatusFailure, 2, gss.MechNTLMSSP, nil},                          // not Kerberos
+		{"gss_init_sec_context", gss.StatusCredentialsExpired, 0, gss.MechKRB5, gss.ErrTicketExpired}, // MIT: expired TGT
+		{"InitializeSecurityContext", gss.StatusCredentialsExpired, 0, "", gss.ErrTicketExpired},
+		{"gss_accept_sec_context", gss.StatusCredentialsExpired, 0, gss.MechKRB5, nil},
+		{"gss_accept_sec_context", gss.StatusFailure, 0x96c73a07, gss.MechKRB5, gss.ErrServiceUnknown}, // the table needs no call
+	} {
+		err := gss.NewError(tc.op, tc.major, tc.minor, tc.mech, "x")
+		if err.Fault != tc.want {
+			t.Errorf("%s %v minor %#x mech %q: fault %v, want %v", tc.op, tc.major, tc.minor, tc.mech, err.Fault, tc.want)
+		}
+	}
+}
+
+// TestServiceUnknownText: the unknown-service fault names the principal
+// the library named (not a referral krbtgt/), else the name asked for, and
+// the caller's setting; SplitFault says it once.
+func TestServiceUnknownText(t *testing.T) {
+	mit := gss.NewError("gss_init_sec_context", gss.StatusFailure, 0x96c73a07, gss.MechKRB5, "Server HTTP/web.example.com@EXAMPLE.COM not found in Kerberos database")
+	if want := "gss: the KDC does not know service HTTP/web.example.com@EXAMPLE.COM (register "; !strings.HasPrefix(mit.Error(), want) {
+		t.Errorf("%v\nwant prefix %q", mit, want)
+	}
+	heimdal := gss.NewError("gss_init_sec_context", gss.StatusFailure, 0x96c73a07, gss.MechKRB5, "Server (HTTP/web.example.com@EXAMPLE.COM) unknown")
+	if lead, _ := gss.FaultText(heimdal, "", ""); !strings.HasPrefix(lead, "the KDC does not know service HTTP/web.example.com@EXAMPLE.COM (") {
+		t.Errorf("Heimdal's text: %q", lead)
+	}
+	referral := gss.NewError("gss_init_sec_context", gss.StatusFailure, 0x96c73a07, gss.MechKRB5, "Server krbtgt/127.0.0.1@EXAMPLE.COM not found in Kerberos database")
+	lead, rest, ok := gss.SplitFault(fmt.Errorf("wrapped: %w", referral), "HTTP@127.0.0.1", "Transport.ProxySPN")
+	if !ok || !strings.HasPrefix(lead, "the KDC does not know service HTTP@127.0.0.1 (") || !strings.HasSuffix(lead, "or correct the service name with Transport.ProxySPN)") {
+		t.Errorf("lead %q", lead)
+	}
+	if strings.Contains(rest, "does not know") || !strings.HasPrefix(rest, "wrapped: gss: gss_init_sec_context") {
+		t.Errorf("rest %q", rest)
+	}
+	if !errors.Is(referral, gss.ErrServiceUnknown) || !errors.Is(referral, gss.KDCErrServerUnknown) {
+		t.Error("errors.Is")
+	}
+	if _, _, ok := gss.SplitFault(errors.New("plain"), "", ""); ok {
+		t.Error("a plain error has no fault")
 	}
 }

@@ -186,3 +186,38 @@ func TestSlapdTickets(t *testing.T) {
 		}
 	})
 }
+
+// TestAdapterFaults: no ticket, an expired ticket and an unreachable KDC
+// against the real slapd and MIT KDC give the gss faults every adapter
+// gives (testrealm.CheckAdapterFaults), at StepInitiate, with the message
+// leading with the cause.
+func TestAdapterFaults(t *testing.T) {
+	r, s := startSlapd(t, 0)
+	r.CheckAdapterFaults(t, r.Principal(r.User), r.Password, func(t *testing.T) error {
+		l, sc := dial(t, s.Addr)
+		err := newClient(t, WithConn(sc)).Bind(l, s.SPN(), "")
+		var be *BindError
+		if !errors.As(err, &be) {
+			t.Fatalf("%v is not a *BindError", err)
+		}
+		if be.Step != StepInitiate {
+			t.Errorf("step %q, want %q", be.Step, StepInitiate)
+		}
+		return be
+	})
+}
+
+// TestUnknownSPN: an SPN the KDC does not know leads the message with
+// that, and names where the SPN comes from.
+func TestUnknownSPN(t *testing.T) {
+	r, s := startSlapd(t, 0)
+	l, sc := dial(t, s.Addr)
+	spn := "ldap/nosuch.gssnego.test@" + r.Name
+	be := wantBindError(t, newClient(t, WithConn(sc)).Bind(l, spn, ""), StepInitiate, gss.ErrServiceUnknown)
+	if !errors.Is(be, gss.KDCErrServerUnknown) {
+		t.Errorf("errors.Is(KDCErrServerUnknown) false: %v", be)
+	}
+	if want := "ldapgss: the KDC does not know service " + spn + " ("; !strings.HasPrefix(be.Error(), want) || !strings.Contains(be.Error(), "Client.Bind") {
+		t.Errorf("got %v\nwant the prefix %q and the option", be, want)
+	}
+}

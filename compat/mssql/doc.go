@@ -56,10 +56,22 @@
 // final token (the Kerberos AP-REP that proves it) is not refused by the
 // driver: mutual authentication is not enforced there (docs/compat.md).
 //
-// Every failure is an *Error naming the step (InitialBytes, NextBytes,
-// acquire credentials, …) and the SPN, wrapping the cause from package
-// negotiate or gss, so errors.Is(err, gss.ErrNoCred) and
-// errors.Is(err, negotiate.ErrNoCommonMech) work.
+// Every failure is an *Error naming the Step (StepInitiate for
+// InitialBytes, StepContinue for NextBytes, StepAcquireCredential,
+// StepImportName, StepConfig — named as in the other adapters, ldapgss,
+// pgxgss and sshgss) and the Target SPN, wrapping the cause from package
+// negotiate or gss, so errors.Is(err, gss.ErrNoTicket),
+// errors.Is(err, gss.ErrServiceUnknown) and
+// errors.Is(err, negotiate.ErrNoCommonMech) work. Kerberos failures are
+// classified by package gss, the same for every adapter, and the message
+// leads with the cause and its fix ("mssqlgss: the KDC does not know
+// service MSSQLSvc/db.example.com:1433@REALM (… ServerSPN …): initial
+// token for MSSQLSvc/db.example.com:1433: …").
+//
+// Credentials: without parameters the default credential (the cache
+// KRB5CCNAME names; the logged-on user on Windows); another cache with
+// krb5-credcachefile, a client keytab with krb5-keytabfile and "user id",
+// a password with "user id" and "password" (above).
 //
 // What was tested, and what could not be (no SQL Server runs on Linux
 // here), is in docs/compat.md.

@@ -16,6 +16,32 @@
 // (e.g. gss.FlagDeleg), WithEstablished (see the completed context: mech,
 // flags, names).
 //
+// # Credentials, pools and database/sql
+//
+// Without WithCredential the default credential is used: the cache
+// KRB5CCNAME names (kinit's), the logged-on user on Windows. Another
+// cache, a client keytab or a password: acquire a credential and pass it
+// (the caller keeps and releases it; it must outlive every connection):
+//
+//	p, err := platform.Provider()
+//	cred, err := p.AcquireCredential(nil, nil, gss.CredInitiateOnly, gss.WithCCache("FILE:/var/lib/app/krb5cc"))
+//	// or: user, err := p.ImportName("app@EXAMPLE.COM", gss.NameUserName)
+//	//     cred, err := p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithClientKeytab("FILE:/etc/app.keytab"))
+//	//     cred, err := p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithPassword(password))
+//	pgxgss.Register(pgxgss.WithCredential(cred))
+//
+// Register covers every connection of the program, pgxpool's and
+// database/sql's (pgx's stdlib driver) included. RequireEncryption goes on
+// the pgconn.Config inside whatever configuration is used:
+//
+//	poolCfg, err := pgxpool.ParseConfig("host=db.example.com user=alice dbname=app sslmode=disable")
+//	err = pgxgss.RequireEncryption(&poolCfg.ConnConfig.Config)
+//	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+//
+//	cfg, err := pgx.ParseConfig("host=db.example.com user=alice dbname=app sslmode=disable")
+//	err = pgxgss.RequireEncryption(&cfg.Config)
+//	db := stdlib.OpenDB(*cfg) // database/sql
+//
 // # What goes on the wire, and why raw krb5
 //
 // PostgreSQL's `gss` method carries bare GSS-API tokens in GSSResponse and
@@ -91,18 +117,29 @@
 //
 // # Errors
 //
-// Every failure of the provider is an *Error naming the Step (StepInit:
-// credential, service ticket and AP-REQ; StepContinue: the server's
-// AP-REP; with RequireEncryption StepEncrypt for the handshake, StepWrap
-// and StepUnwrap for the packets after it) and the target, wrapping the cause, and pgx returns it inside a
-// *pgconn.ConnectError ("failed GSS auth: pgxgss: init (target
-// postgres@db): …"); errors.As and errors.Is see through both. No ticket:
-// gss.ErrNoCred with a hint to kinit. Expired ticket: ErrTicketExpired
-// (MIT reports GSS_S_FAILURE with "Ticket expired"). Garbage from the
-// server: gss.ErrDefectiveToken; a tampered AP-REP: GSS_S_FAILURE with
-// MIT's "Decrypt integrity check failed"; an empty one ErrUnexpectedToken.
-// A server that closes mid-exchange is reported by pgx itself ("failed GSS
-// auth: unexpected EOF", io.ErrUnexpectedEOF), one that stalls by the
-// context's deadline; a server that refuses the principal (wrong role)
-// answers with its own *pgconn.PgError, SQLSTATE 28000.
+// Every failure of the provider is an *Error naming the Step and the
+// Target (the service name asked for) and wrapping the cause, and pgx
+// returns it inside a *pgconn.ConnectError ("failed GSS auth: pgxgss: …");
+// errors.As and errors.Is see through both. Steps, named as in the other
+// adapters (ldapgss, sshgss, mssqlgss): StepInitiate is the credential,
+// the service ticket and the AP-REQ, StepContinue the server's AP-REP —
+// with or without RequireEncryption, whose own StepEncrypt is the
+// GSSENCRequest and the packets carrying the tokens, and StepWrap and
+// StepUnwrap the packets after it.
+//
+// Kerberos failures are classified by package gss, the same for every
+// adapter, and the message leads with the cause and its fix: no ticket,
+// gss.ErrNoTicket; an expired one, gss.ErrTicketExpired (Heimdal drops an
+// expired TGT: gss.ErrNoTicket); an unreachable KDC, gss.ErrKDCUnreachable;
+// a krbsrvname or krbspn the KDC does not know, gss.ErrServiceUnknown
+// ("pgxgss: the KDC does not know service nosuch/db.example.com@REALM
+// (…krbspn…): initial token (target nosuch@db.example.com): …").
+// ErrTicketExpired is a deprecated alias of gss.ErrTicketExpired. Garbage
+// from the server: gss.ErrDefectiveToken; a tampered AP-REP: GSS_S_FAILURE
+// with MIT's "Decrypt integrity check failed"; an empty one
+// ErrUnexpectedToken. A server that closes mid-exchange is reported by pgx
+// itself ("failed GSS auth: unexpected EOF", io.ErrUnexpectedEOF), one
+// that stalls by the context's deadline; a server that refuses the
+// principal (wrong role) answers with its own *pgconn.PgError, SQLSTATE
+// 28000.
 package pgxgss

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	pgxgss "github.com/gssnego/gssnego/compat/pgx"
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/platform"
 )
 
 // A program registers the provider once; from then on pgx answers a
@@ -64,4 +66,35 @@ func ExampleRequireEncryption() {
 	}
 	fmt.Println(user, "encrypted:", encrypted)
 	// Output: alice encrypted: true
+}
+
+// Another credential than the default: here from a named credential cache
+// (the one the tests' kinit filled); gss.WithClientKeytab with a user name
+// takes a client keytab instead, gss.WithPassword a password. The caller
+// keeps the credential and releases it after the connections.
+func ExampleWithCredential() {
+	p, err := platform.Provider()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cred, err := p.AcquireCredential(nil, nil, gss.CredInitiateOnly, gss.WithCCache(os.Getenv("KRB5CCNAME")))
+	if err != nil {
+		log.Fatal(err) // gss.ErrNoTicket: the cache holds no ticket
+	}
+	defer cred.Release()
+	pgxgss.Register(pgxgss.WithCredential(cred))
+	defer pgxgss.Register() // back to the default before the credential goes
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var user string
+	if err := conn.QueryRow(ctx, "SELECT current_user::text").Scan(&user); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user)
+	// Output: alice
 }

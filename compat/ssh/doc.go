@@ -18,6 +18,18 @@
 //	}
 //	conn, err := ssh.Dial("tcp", "server.example.com:22", config)
 //
+// Another credential cache, a client keytab or a password: acquire a
+// credential from the provider and pass it with WithCredential (the caller
+// keeps and releases it):
+//
+//	p, err := platform.Provider()
+//	cred, err := p.AcquireCredential(nil, nil, gss.CredInitiateOnly, gss.WithCCache("FILE:/home/alice/krb5cc"))
+//	// or: user, err := p.ImportName("alice@EXAMPLE.COM", gss.NameUserName)
+//	//     cred, err := p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithClientKeytab("FILE:/etc/alice.keytab"))
+//	//     cred, err := p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithPassword(password))
+//	defer cred.Release()
+//	gssClient, err := sshgss.NewClient(sshgss.WithCredential(cred))
+//
 // A server accepts with the keys of its keytab (KRB5_KTNAME, or
 // WithKeytab) and maps the authenticated principal to a login in
 // AllowLogin; AllowSameUser is OpenSSH's default rule. Because

@@ -24,7 +24,7 @@ func TestErrorsDoc(t *testing.T) {
 	var texts []string
 	for _, f := range []*gss.Fault{
 		gss.ErrKDCUnreachable, gss.ErrClockSkew, gss.ErrTicketExpired, gss.ErrNoTicket,
-		gss.ErrKeytabKeyVersion, gss.ErrKeytabNoKey, gss.ErrWrongKey,
+		gss.ErrKeytabKeyVersion, gss.ErrKeytabNoKey, gss.ErrWrongKey, gss.ErrServiceUnknown,
 	} {
 		texts = append(texts, "`"+f.Text()+"`")
 	}
