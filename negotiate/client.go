@@ -140,12 +140,7 @@ func (c *Client) sendInit() ([]byte, error) {
 			mechs = slices.DeleteFunc(mechs[1:], func(m gss.OID) bool { return providerMech(m) == failed })
 		}
 		if c.mech == nil {
-			e := engineErr(ErrNoCommonMech, "", "no offered mechanism could start", firstErr)
-			if c.target != nil {
-				e.target = c.target.String()
-			}
-			e.option = c.cfg.TargetOption
-			return nil, e
+			return nil, c.startErr(ErrNoCommonMech, "no offered mechanism could start", firstErr)
 		}
 	}
 	c.setMechTypes(mechs, MarshalMechTypes(mechs))
@@ -230,10 +225,22 @@ func (c *Client) firstReply(t *Token) error {
 
 // startSelected starts the selected mechanism when no optimistic token was
 // used, and sends its first token.
+// startErr is a mechanism's failure to start, with the target and the
+// setting that chose it, which the message names when the KDC does not know
+// the service (gss.ErrServiceUnknown).
+func (c *Client) startErr(kind error, op string, cause error) *Error {
+	e := engineErr(kind, "", op, cause)
+	if c.target != nil {
+		e.target = c.target.String()
+	}
+	e.option = c.cfg.TargetOption
+	return e
+}
+
 func (c *Client) startSelected() ([]byte, error) {
 	ctx, out, err := c.startMech(c.selected)
 	if err != nil {
-		return nil, engineErr(ErrRejected, "", "start "+c.selected.MechName(), err)
+		return nil, c.startErr(ErrRejected, "start "+c.selected.MechName(), err)
 	}
 	c.mech = ctx
 	c.mechDone = !ctx.ContinueNeeded()

@@ -39,3 +39,26 @@ func TestUnknownServiceThroughEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownServiceWithoutOptimisticToken: the same when the mechanism
+// starts only after the acceptor chose it (NoOptimisticToken).
+func TestUnknownServiceWithoutOptimisticToken(t *testing.T) {
+	_, p := lab(t)
+	c, err := negotiate.NewClient(target(t, p, "HTTP/nosuch.gssnego.test@"+testrealm.Name), negotiate.Config{Provider: p, NoOptimisticToken: true, TargetOption: "-spn", Mechs: []gss.OID{gss.MechKRB5}})
+	require.NoError(t, err)
+	defer c.Close()
+	s, err := negotiate.NewServer(negotiate.Config{Provider: p})
+	require.NoError(t, err)
+	defer s.Close()
+	tok, err := c.Continue(nil)
+	require.NoError(t, err)
+	reply, err := s.Continue(tok)
+	require.NoError(t, err)
+	_, err = c.Continue(reply)
+	require.Error(t, err)
+	t.Log(err)
+	assert.True(t, strings.HasPrefix(err.Error(), "negotiate: the KDC does not know service HTTP/nosuch.gssnego.test@"+testrealm.Name+" ("), "%v", err)
+	assert.Contains(t, err.Error(), "with -spn)")
+	assert.ErrorIs(t, err, gss.ErrServiceUnknown)
+	assert.ErrorIs(t, err, negotiate.ErrRejected)
+}

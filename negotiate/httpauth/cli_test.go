@@ -78,6 +78,10 @@ func TestCLIHTTPGet(t *testing.T) {
 		ts := serve(t, s, whoami)
 		out, code := runCLI(t, r, "http-get", "-spn", "HTTP/nosuch.gssnego.test@"+testrealm.Name, ts.URL)
 		assert.Equal(t, 3, code, out)
+		// The cause leads, with the flag that sets the name.
+		assert.Contains(t, out, "gssnego http-get: Get \""+ts.URL+"\": negotiate: the KDC does not know service HTTP/nosuch.gssnego.test@"+testrealm.Name+" (")
+		assert.Contains(t, out, "or correct the service name with -spn)")
+		assert.NotContains(t, out, "no common mechanism")
 		t.Log(out)
 	})
 }
