@@ -7,7 +7,8 @@ import (
 )
 
 // Fault is a cause of failure the user can act on, recognised from the
-// mechanism's minor status: what happened and what to do about it. A
+// mechanism's minor status (and, for a few rules, the call and the major
+// status: faultOf): what happened and what to do about it. A
 // *Error whose minor code is one of these matches the Fault with errors.Is
 // (errors.Is(err, gss.ErrKDCUnreachable)), besides the major-status
 // sentinels, and its message leads with the fault.
@@ -83,9 +84,6 @@ func (f *Fault) text(native, target, option string) string {
 	fix := f.Fix
 	if option != "" {
 		fix = strings.TrimSuffix(fix, "the client asks for") + "with " + option
-	}
-	if principal != "" && target != "" && target != principal {
-		fix += "; the name asked for was " + target
 	}
 	return what + " (" + fix + ")"
 }
