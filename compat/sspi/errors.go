@@ -126,11 +126,11 @@ var statusMap = []struct {
 	{negotiate.ErrDowngrade, SEC_E_DOWNGRADE_DETECTED},
 	{negotiate.ErrMICUnexpected, SEC_E_INVALID_TOKEN},
 	{gss.ErrBadBindings, SEC_E_BAD_BINDINGS},
-	// The Kerberos faults (gss classifies them): an expired ticket is
-	// SEC_E_CONTEXT_EXPIRED, an unknown service SEC_E_TARGET_UNKNOWN,
-	// whatever the major status says.
+	// An expired ticket (gss classifies it) is SEC_E_CONTEXT_EXPIRED,
+	// whatever the major status says. (An unknown service stays
+	// SEC_E_LOGON_DENIED below, through negotiate.ErrNoCommonMech: the
+	// negotiation as a whole failed, as Windows' Negotiate reports it.)
 	{gss.ErrTicketExpired, SEC_E_CONTEXT_EXPIRED},
-	{gss.ErrServiceUnknown, SEC_E_TARGET_UNKNOWN},
 	{gss.ErrNoCred, SEC_E_NO_CREDENTIALS},
 	{gss.ErrCredentialsExpired, SEC_E_CONTEXT_EXPIRED},
 	{gss.ErrContextExpired, SEC_E_CONTEXT_EXPIRED},
