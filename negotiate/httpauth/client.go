@@ -73,7 +73,10 @@ type Transport struct {
 	NewContext func(target gss.Name, cb *gss.ChannelBindings) (gss.SecContext, error)
 	// SPN overrides the target name. Empty means "HTTP@<URL host>" as a
 	// host-based service name (RFC 4559 §4.1: service HTTP/host); a value
-	// with '/' is a Kerberos principal ("HTTP/web.example.com@REALM").
+	// with '/' is a Kerberos principal ("HTTP/web.example.com@REALM"). A
+	// name the KDC does not know fails with gss.ErrServiceUnknown, the
+	// message leading with "the KDC does not know service …" and naming
+	// this field (Config.TargetOption, when set, is named instead).
 	SPN string
 	// Preemptive sends the first token with the first request instead of
 	// waiting for the 401 (saves a round trip; the request body then goes
@@ -112,7 +115,9 @@ type Transport struct {
 	// nil or an *http.Transport, whose own Proxy is replaced.
 	Proxy func(*http.Request) (*url.URL, error)
 	// ProxySPN overrides the proxy's service name; empty means
-	// "HTTP@<proxy host>".
+	// "HTTP@<proxy host>". A proxy given by IP address needs it: the KDC
+	// knows no HTTP/<address> principal, and the exchange fails with
+	// gss.ErrServiceUnknown naming HTTP@<address> and ProxySPN.
 	ProxySPN string
 	// ProxyRequireMutual fails a proxy exchange whose proxy did not prove
 	// its identity with a final token. Off by default: Squid 5 (and, by
