@@ -74,7 +74,10 @@ func (f *Fault) text(native, target, option string) string {
 		return f.Text()
 	}
 	principal := unknownPrincipal(native)
-	if principal == "" {
+	if principal == "" || (target != "" && !sameService(principal, target)) {
+		// No principal in the text, or one that is not the service asked
+		// for (a text left from another call on the same thread): the name
+		// asked for is what the user can check.
 		principal = target
 	}
 	what := f.What
@@ -101,6 +104,18 @@ func unknownPrincipal(native string) string {
 		}
 	}
 	return ""
+}
+
+// sameService reports whether principal (service/host@REALM) can be what
+// target names: the same principal with or without the realm, or for a
+// host-based name (service@host) the same service and host.
+func sameService(principal, target string) bool {
+	base, _, _ := strings.Cut(principal, "@")
+	if strings.Contains(target, "/") {
+		t, _, _ := strings.Cut(target, "@")
+		return strings.EqualFold(base, t)
+	}
+	return strings.EqualFold(base, strings.Replace(target, "@", "/", 1))
 }
 
 var unknownPrincipalRes = []*regexp.Regexp{

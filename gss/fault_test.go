@@ -82,3 +82,20 @@ func TestServiceUnknownText(t *testing.T) {
 		t.Error("a plain error has no fault")
 	}
 }
+
+// TestServiceUnknownStaleText: a library text naming another service than
+// the one asked for (left from another call) does not lead the message.
+func TestServiceUnknownStaleText(t *testing.T) {
+	err := gss.NewError("gss_init_sec_context", gss.StatusFailure, 0x96c73a07, gss.MechKRB5, "Server HTTP/other.example.com@EXAMPLE.COM not found in Kerberos database")
+	for target, want := range map[string]string{
+		"HTTP@web.example.com":             "the KDC does not know service HTTP@web.example.com (",
+		"HTTP/web.example.com@EXAMPLE.COM": "the KDC does not know service HTTP/web.example.com@EXAMPLE.COM (",
+		"HTTP@other.example.com":           "the KDC does not know service HTTP/other.example.com@EXAMPLE.COM (",
+		"HTTP/other.example.com":           "the KDC does not know service HTTP/other.example.com@EXAMPLE.COM (",
+		"":                                 "the KDC does not know service HTTP/other.example.com@EXAMPLE.COM (",
+	} {
+		if got, _ := gss.FaultText(err, target, ""); !strings.HasPrefix(got, want) {
+			t.Errorf("target %q: %q, want prefix %q", target, got, want)
+		}
+	}
+}

@@ -21,15 +21,23 @@ import (
 // sentinel.
 func TestUnknownServiceThroughEngine(t *testing.T) {
 	_, p := lab(t)
-	for _, tc := range []struct{ name, option string }{{"HTTP/nosuch.gssnego.test@" + testrealm.Name, "-spn"}, {"HTTP@nosuch.gssnego.test", ""}} {
+	// The host-based name reads as the library's principal
+	// (HTTP/nosuch.gssnego.test@REALM) or, when the library's text names
+	// no principal or another one, as asked for (HTTP@nosuch.gssnego.test).
+	for _, tc := range []struct{ name, option, want string }{
+		{"HTTP/nosuch.gssnego.test@" + testrealm.Name, "-spn", "HTTP/nosuch.gssnego.test@" + testrealm.Name + " ("},
+		{"HTTP@nosuch.gssnego.test", "", "HTTP"},
+	} {
 		c, err := negotiate.NewClient(target(t, p, tc.name), negotiate.Config{Provider: p, TargetOption: tc.option})
 		require.NoError(t, err)
 		_, err = c.Continue(nil)
 		c.Close()
 		require.Error(t, err)
 		t.Log(err)
-		want := "negotiate: the KDC does not know service HTTP/nosuch.gssnego.test@" + testrealm.Name + " ("
+		want := "negotiate: the KDC does not know service " + tc.want
 		assert.True(t, strings.HasPrefix(err.Error(), want), "got %s\nwant prefix %s", err, want)
+		lead, _, _ := strings.Cut(err.Error(), " (")
+		assert.Contains(t, lead, "nosuch.gssnego.test", "the lead names the service asked for")
 		if tc.option != "" {
 			assert.Contains(t, err.Error(), "or correct the service name with "+tc.option+")")
 		}
