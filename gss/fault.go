@@ -93,7 +93,8 @@ func (f *Fault) text(native, target, option string) string {
 
 // unknownPrincipal finds the principal in the library's text for
 // KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN: MIT's "Server P not found in Kerberos
-// database", Heimdal's "Server (P) unknown". A krbtgt/ principal is the
+// database", Heimdal's "Server (P) unknown" or the KDC's e-text
+// "LOOKING_UP_SERVER (P)". A krbtgt/ principal is the
 // realm referral the library tried for a name it could not place in a realm
 // (an IP address, a host outside domain_realm): it says nothing of the
 // service, so it is not returned.
@@ -121,6 +122,7 @@ func sameService(principal, target string) bool {
 var unknownPrincipalRes = []*regexp.Regexp{
 	regexp.MustCompile(`Server (\S+) not found in Kerberos database`),
 	regexp.MustCompile(`Server \((\S+)\) unknown`),
+	regexp.MustCompile(`LOOKING_UP_SERVER \((\S+)\)`), // Heimdal with the KDC's e-text
 }
 
 // Faults recognised in the minor status of the krb5 mechanism (the error
