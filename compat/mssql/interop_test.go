@@ -413,7 +413,11 @@ func TestInteropMITLoginFailures(t *testing.T) {
 		_, err := a.InitialBytes()
 		e := requireStep(t, err, mssqlgss.StepAcquireCredential, 0)
 		assert.ErrorIs(t, e, gss.ErrNoCred)
-		assert.ErrorIs(t, e, gss.ErrNoTicket)
+		if !strings.HasPrefix(p.Name(), "Heimdal") {
+			// Heimdal imports a named ccache or keytab through one call
+			// and says only ENOENT: not recognisable as a missing ticket.
+			assert.ErrorIs(t, e, gss.ErrNoTicket)
+		}
 	})
 	t.Run("ExpiredTicket", func(t *testing.T) {
 		// MIT forgives an expired ticket for the clock skew (300 s): a
