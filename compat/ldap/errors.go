@@ -57,8 +57,12 @@ func (e *BindError) Error() string {
 		msg += fmt.Sprintf(" to token %d", e.Token)
 	}
 	msg += ": " + cause
-	if !fault && errors.Is(e.Err, gss.ErrNoCred) {
+	switch {
+	case fault:
+	case errors.Is(e.Err, gss.ErrNoCred):
 		msg += " (get a ticket with kinit, or pass WithCredential)"
+	case errors.Is(e.Err, gss.ErrBadName):
+		msg += " (is the SPN ldap/HOST registered in the KDC?)"
 	}
 	return msg
 }
