@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/gssnego/gssnego/gss"
 )
 
 // Proxy authentication (Transport.Proxy). Go's http.Transport can answer a
@@ -78,6 +80,19 @@ func (t *Transport) proxySPN(proxy *url.URL) string {
 	return "HTTP@" + proxy.Hostname()
 }
 
+// proxyNameHint names the service asked for and ProxySPN when a proxy
+// given by IP address (no ProxySPN) fails in the mechanism: no KDC knows
+// HTTP/<address>. MIT says so (gss.ErrServiceUnknown, whose message
+// already names both); Heimdal cannot even place the name in a realm
+// ("Name too short to do referals"), which this says instead.
+func (t *Transport) proxyNameHint(proxy *url.URL, err error) error {
+	var ge *gss.Error
+	if t.ProxySPN != "" || net.ParseIP(proxy.Hostname()) == nil || !errors.As(err, &ge) || errors.Is(err, gss.ErrServiceUnknown) {
+		return err
+	}
+	return fmt.Errorf("no Kerberos service name for a proxy given by IP address: asked for %s; set httpauth.Transport.ProxySPN to the proxy's service principal: %w", t.proxySPN(proxy), err)
+}
+
 type failingRoundTripper struct{ err error }
 
 func (f failingRoundTripper) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
@@ -107,7 +122,7 @@ func (p *proxyRoundTripper) RoundTrip(req *http.Request) (*http.Response, error)
 			origin.Proxy = res
 		}
 		if err != nil {
-			err = fmt.Errorf("httpauth: proxy %s: %w", pu.Host, err)
+			err = fmt.Errorf("httpauth: proxy %s: %w", pu.Host, p.t.proxyNameHint(pu, err))
 		}
 	}
 	if resp != nil {
@@ -180,7 +195,7 @@ func (tu *tunneler) connect(ctx context.Context, proxy *url.URL, addr string) (n
 	if err != nil {
 		c.close()
 		x.res.Err = err
-		return nil, fmt.Errorf("httpauth: CONNECT %s through %s: %w", addr, proxy.Host, err)
+		return nil, fmt.Errorf("httpauth: CONNECT %s through %s: %w", addr, proxy.Host, tu.t.proxyNameHint(proxy, err))
 	}
 	return conn, nil
 }

@@ -56,6 +56,16 @@ func TestUnknownServiceLeadsWithCause(t *testing.T) {
 		}), "localhost", "127.0.0.1", 1)
 		_, _, err := fetch(t, viaProxy(t, px, nil, nil), "http://origin.gssnego.test/")
 		host := strings.TrimPrefix(px, "http://")
+		if strings.HasPrefix(p.Name(), "Heimdal") {
+			// Heimdal cannot place HTTP@127.0.0.1 in a realm at all
+			// ("Name too short to do referals"): no KDC error, but the
+			// same advice.
+			require.Error(t, err)
+			t.Log(err)
+			want := "httpauth: proxy " + host + ": no Kerberos service name for a proxy given by IP address: asked for HTTP@127.0.0.1; set httpauth.Transport.ProxySPN"
+			assert.Contains(t, err.Error(), want)
+			return
+		}
 		check(t, err, "httpauth: proxy "+host+": negotiate: the KDC does not know service HTTP@127.0.0.1 (", "httpauth.Transport.ProxySPN")
 	})
 }
