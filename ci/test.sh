@@ -29,6 +29,14 @@ if git grep -n -I -E '^(<<<<<<< |>>>>>>> |\|\|\|\|\|\|\| |=======$)' -- . ':!:**
   echo "merge-conflict markers committed (above)"; exit 1
 fi
 
+# Comments and docs cite only files a user of the repository has (the
+# background notes the project started from are not in it: their facts live
+# in docs/design.md, docs/protocol.md and docs/lab.md).
+step "no references to files outside the repository"
+if git grep -n -E '(DESIGN|PROTOCOL|LAB)\.md|\.\./shared/|/work/shared' -- . ':!:**/testdata/**'; then
+  echo "references to files outside the repository (above)"; exit 1
+fi
+
 # Every module, the development ones (bench/, ci/tools) too.
 step "go mod tidy -diff, every module"
 for m in $(git ls-files '*go.mod' ':!:**/testdata/**' | xargs -n1 dirname | sort); do
