@@ -33,7 +33,7 @@ fi
 # background notes the project started from are not in it: their facts live
 # in docs/design.md, docs/protocol.md and docs/lab.md).
 step "no references to files outside the repository"
-if git grep -n -E '(DESIGN|PROTOCOL|LAB)\.md|\.\./shared/|/work/shared' -- . ':!:**/testdata/**'; then
+if git grep -n -E '(DESIGN|PROTOCOL|LAB)\.md|\.\./shared/|/work/[s]hared' -- . ':!:**/testdata/**'; then
   echo "references to files outside the repository (above)"; exit 1
 fi
 
