@@ -5,7 +5,7 @@ go 1.24.0
 replace github.com/gssnego/gssnego => ../
 
 require (
-	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
+	github.com/gssnego/gssnego v0.1.0
 	github.com/jcmturner/goidentity/v6 v6.0.1
 	github.com/jcmturner/gokrb5/v8 v8.4.4
 	github.com/stretchr/testify v1.12.1

@@ -17,7 +17,7 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-// vectorSet is one recorded exchange from ../shared/vectors.
+// vectorSet is one recorded exchange from negotiate/testdata/vectors.
 type vectorSet struct {
 	name string
 	dirs []negotiate.Direction
@@ -30,7 +30,7 @@ func loadVectors(t testing.TB) []vectorSet {
 	t.Helper()
 	root := os.Getenv("GSSNEGO_VECTORS")
 	if root == "" {
-		root = "../negotiate/testdata/vectors" // the repository's copy of shared/vectors
+		root = "../negotiate/testdata/vectors"
 	}
 	sets := map[string]*vectorSet{}
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -11,7 +11,7 @@ import (
 // usable as map keys, and lets codecs compare raw bytes without decoding.
 type OID string
 
-// Well-known mechanisms (PROTOCOL.md §1.5).
+// Well-known mechanisms, with their DER encodings in docs/protocol.md.
 var (
 	MechKRB5       = MustParseOID("1.2.840.113554.1.2.2")   // Kerberos v5, RFC 1964/4121
 	MechMSKRB5     = MustParseOID("1.2.840.48018.1.2.2")    // Microsoft's truncated Kerberos OID

@@ -121,7 +121,7 @@ func TestSeedScenario(t *testing.T) {
 		t.Run(fmt.Sprintf("%v/%v", tc.etype, tc.profile), func(t *testing.T) {
 			r, p := lab(t)
 			// RC4 runs in a child with PreferEnctypes: otherwise the
-			// acceptor's RFC 4537 subkey is AES (LAB.md).
+			// acceptor's RFC 4537 subkey is AES (docs/lab.md).
 			if !inEtypeProcess(t, r, tc.etype, t.Name()) {
 				return
 			}

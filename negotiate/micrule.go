@@ -1,6 +1,6 @@
 package negotiate
 
-// MICFacts are what the mechListMIC policy table (DESIGN.md) decides on.
+// MICFacts are what the mechListMIC policy table (docs/design.md) decides on.
 // The inspector derives them from a transcript; the engines know them
 // first-hand once the selected mechanism is complete. Both call DueRule, so
 // one function decides on every backend.

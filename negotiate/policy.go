@@ -8,7 +8,7 @@ import (
 	"github.com/gssnego/gssnego/negotiate/mechtoken"
 )
 
-// Profile selects how strictly the mechListMIC rules of DESIGN.md are applied.
+// Profile selects how strictly the mechListMIC rules of docs/design.md are applied.
 type Profile uint8
 
 // Profiles. The zero value is the Windows profile, the default.

@@ -238,7 +238,7 @@ func TestVectorsDecodeToREADMEFacts(t *testing.T) {
 }
 
 func TestMICOverRawMechTypes(t *testing.T) {
-	// PROTOCOL.md §1.7: the MIC input for [MS-KRB5, KRB5, NegoEx, NTLM].
+	// docs/protocol.md: the MIC input for [MS-KRB5, KRB5, NegoEx, NTLM].
 	want, _ := hex.DecodeString("302e06092a864882f71201020206092a864886f712010202060a2b06010401823702021e060a2b06010401823702020a")
 	tok, err := Parse(loadVector(t, "windows/zeek-dcerpc_krb_aes256_dcestyle_win_to_win-01-i2a.hex"))
 	require.NoError(t, err)

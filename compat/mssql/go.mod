@@ -1,12 +1,12 @@
 module github.com/gssnego/gssnego/compat/mssql
 
-go 1.25.0
+go 1.24.0
 
 replace github.com/gssnego/gssnego => ../..
 
 require (
-	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
-	github.com/microsoft/go-mssqldb v1.11.2
+	github.com/gssnego/gssnego v0.1.0
+	github.com/microsoft/go-mssqldb v1.9.7
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -17,7 +17,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/crypto v0.55.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
-	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/crypto v0.48.0 // indirect
+	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/text v0.34.0 // indirect
 )

@@ -1,12 +1,12 @@
 module github.com/gssnego/gssnego/compat/pgx
 
-go 1.25.0
+go 1.24.0
 
 replace github.com/gssnego/gssnego => ../..
 
 require (
-	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
-	github.com/jackc/pgx/v5 v5.13.0
+	github.com/gssnego/gssnego v0.1.0
+	github.com/jackc/pgx/v5 v5.8.0
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -16,5 +16,5 @@ require (
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.38.0 // indirect
-	golang.org/x/text v0.41.0 // indirect
+	golang.org/x/text v0.34.0 // indirect
 )

@@ -5,7 +5,7 @@ go 1.24.0
 replace github.com/gssnego/gssnego => ../..
 
 require (
-	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
+	github.com/gssnego/gssnego v0.1.0
 	golang.org/x/crypto v0.45.0
 )
 

@@ -6,7 +6,7 @@ replace github.com/gssnego/gssnego => ../..
 
 require (
 	github.com/alexbrainman/sspi v0.0.0-20250919150558-7d374ff0d59e
-	github.com/gssnego/gssnego v0.0.0-00010101000000-000000000000
+	github.com/gssnego/gssnego v0.1.0
 	github.com/stretchr/testify v1.12.1
 )
 

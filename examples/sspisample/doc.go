@@ -1,6 +1,6 @@
 // Package sspisample is the MSDN "Using SSPI with a Windows Sockets Client"
 // and "… Server" sample in Go, wire-compatible with the C programs
-// (PROTOCOL.md §5; docs/sample.md):
+// (docs/protocol.md, docs/sample.md):
 //
 //   - TCP, port 2000 by default.
 //   - During authentication every token travels as a frame: a 4-byte

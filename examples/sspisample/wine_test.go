@@ -30,12 +30,12 @@ const WineInteropEnv = "GSSNEGO_WINE_INTEROP"
 // step: Wine's EncryptMessage puts the first len(DATA) bytes of a gss_wrap
 // token into DATA and the rest into TOKEN (and DecryptMessage expects the
 // same), which is not Windows' [RFC 4121 header+trailer][ciphertext] split
-// that gss_wrap_iov produces on the Linux side (LAB.md; sspi_windows doc).
+// that gss_wrap_iov produces on the Linux side (docs/lab.md; sspi_windows doc).
 const wineLayoutSkip = "wine-encryptmessage-layout"
 
 // wineRawNegotiateSkip names the Wine limitation that Wine's "Negotiate"
 // initiator hands out the Kerberos package's raw token instead of SPNEGO
-// (LAB.md). Its acceptor does answer SPNEGO.
+// (docs/lab.md). Its acceptor does answer SPNEGO.
 const wineRawNegotiateSkip = "wine-negotiate-raw-kerberos"
 
 // TestInteropWine runs the Windows build (gssnego.exe client/server under

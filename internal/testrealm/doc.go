@@ -3,7 +3,7 @@
 // password and TGT, and service keys in a keytab, all configured only through
 // environment variables (KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5CCNAME,
 // KRB5_KTNAME, KRB5RCACHEDIR), so nothing on the host changes. A realm comes
-// up in about 0.2 s; see ../../../shared/spec/LAB.md for the facts behind it.
+// up in about 0.2 s; docs/lab.md has the facts behind it.
 //
 // Without the MIT KDC tools a test skips with the reason, or fails when
 // GSSNEGO_REQUIRE_LAB=1 (see package lab).

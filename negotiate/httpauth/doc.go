@@ -1,7 +1,7 @@
 // Package httpauth is HTTP Negotiate (RFC 4559) over gssnego's SPNEGO
 // engine: Transport, an http.RoundTripper for clients, and Server,
 // middleware for handlers. Both run negotiate.Client/negotiate.Server by
-// default, so the mechListMIC policy (DESIGN.md) holds over HTTP as it does
+// default, so the mechListMIC policy (docs/design.md) holds over HTTP as it does
 // anywhere else, and both expose the inspector's transcript of the exchange.
 //
 // # Client

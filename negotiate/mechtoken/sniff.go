@@ -111,7 +111,7 @@ type Info struct {
 // non-Kerberos mechanism) is KindOpaque with a nil error. A recognized but
 // malformed token returns a *ParseError whose Offset counts from the start of
 // b (its Token names the structure that was recognized), with an Info that
-// holds only KindOpaque, Len and, if the framing was read, Mech. Recognition is by the first bytes (PROTOCOL.md §7): `60` framing, raw
+// holds only KindOpaque, Len and, if the framing was read, Mech. Recognition is by the first bytes (docs/protocol.md): `60` framing, raw
 // `6e`/`6f`/`7e` Kerberos messages, `04 04`/`05 04` RFC 4121 tokens,
 // "NTLMSSP\0", "NEGOEXTS", and a 16-byte token starting `01 00 00 00` (NTLM
 // signature).

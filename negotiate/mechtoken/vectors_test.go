@@ -13,7 +13,7 @@ import (
 )
 
 // The files in testdata/ are copies of the project's real tokens
-// (/work/shared/vectors: mit/, samba/, windows/), one hex token per file,
+// (negotiate/testdata/vectors: mit/, samba/, windows/), one hex token per file,
 // names kept. Most are SPNEGO tokens; spnegoParts below is a test-only DER
 // walker that digs out the inner mechanism token and the mechListMIC, so
 // these tests do not depend on the negotiate codec.

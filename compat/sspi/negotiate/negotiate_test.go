@@ -87,7 +87,7 @@ func TestNegotiate(t *testing.T) {
 
 	maxTok, maxSig, block, trailer, err := client.Sizes()
 	require.NoError(t, err)
-	// The acceptor's subkey is aes256-cts-hmac-sha1-96 (LAB.md): 16-byte
+	// The acceptor's subkey is aes256-cts-hmac-sha1-96 (docs/lab.md): 16-byte
 	// MIC header + 12-byte checksum; wrap adds header, confounder,
 	// encrypted header copy and checksum.
 	assert.EqualValues(t, 48256, maxTok)

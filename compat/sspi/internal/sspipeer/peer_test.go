@@ -212,5 +212,5 @@ func TestInteropWineAlexbrainman(t *testing.T) {
 }
 
 // wineTrailerSkip names the Wine limit that stops the encryption step of
-// TestInteropWineAlexbrainman (LAB.md, sspi_windows package doc).
+// TestInteropWineAlexbrainman (docs/lab.md, sspi_windows package doc).
 const wineTrailerSkip = "wine-encryptmessage-trailer-size"
