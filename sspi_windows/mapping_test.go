@@ -168,12 +168,16 @@ func TestWrapPlaintextLen(t *testing.T) {
 
 func TestPackageForToken(t *testing.T) {
 	assert.Equal(t, PackageNTLM, packageForToken([]byte("NTLMSSP\x00\x01\x00\x00\x00")))
-	spnego := []byte{0x60, 0x82, 0x01, 0x00, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0}
+	spnego := gss.AppendFraming(nil, gss.MechSPNEGO, append([]byte{0xa0, 0x82, 0x01, 0x00}, make([]byte, 0x100)...))
 	assert.Equal(t, PackageNegotiate, packageForToken(spnego))
-	assert.Equal(t, PackageNegotiate, packageForToken([]byte{0x60, 0x10, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0}))
-	krb5 := []byte{0x60, 0x82, 0x02, 0xdf, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x01, 0x00}
+	assert.Equal(t, PackageNegotiate, packageForToken(gss.AppendFraming(nil, gss.MechSPNEGO, []byte{0xa0, 0x00})))
+	krb5 := gss.AppendFraming(nil, gss.MechKRB5, append([]byte{0x01, 0x00}, make([]byte, 0x2d0)...))
 	assert.Equal(t, PackageKerberos, packageForToken(krb5))
 	assert.Equal(t, PackageKerberos, packageForToken([]byte{0x60, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04}))
 	assert.Equal(t, PackageKerberos, packageForToken(nil))
 	assert.Equal(t, PackageKerberos, packageForToken([]byte{0x60, 0x84}))
+	// A SPNEGO framing that is cut short, or whose length does not match
+	// the token, goes to Kerberos, which refuses it.
+	assert.Equal(t, PackageKerberos, packageForToken(spnego[:13]))
+	assert.Equal(t, PackageKerberos, packageForToken(append(spnego, 0)))
 }
