@@ -169,8 +169,14 @@ func fromSSPI(v uint32, table []flagBit) gss.Flags {
 // iscReqFlags maps requested GSS flags to InitializeSecurityContext's fContextReq.
 func iscReqFlags(f gss.Flags) uint32 { return toSSPI(f, iscReqBits) | iscReqConnection }
 
-// iscRetFlags maps InitializeSecurityContext's pfContextAttr to GSS flags.
-func iscRetFlags(v uint32) gss.Flags { return fromSSPI(v, iscRetBits) }
+// ISCRetFlags maps InitializeSecurityContext's pfContextAttr (ISC_RET_*
+// bits, which have the values of the ISC_REQ_* requests) to GSS flags. It
+// and ISCRetBits are the one ISC ↔ GSS flag table, also used by the
+// compat/sspi adapter.
+func ISCRetFlags(v uint32) gss.Flags { return fromSSPI(v, iscRetBits) }
+
+// ISCRetBits maps GSS flags to the ISC_RET_* bits that report them.
+func ISCRetBits(f gss.Flags) uint32 { return toSSPI(f, iscRetBits) }
 
 // ascReqFlags maps the acceptor's GSS flags to AcceptSecurityContext's fContextReq.
 func ascReqFlags(f gss.Flags) uint32 { return toSSPI(f, ascReqBits) | ascReqConnection }

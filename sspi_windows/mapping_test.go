@@ -21,10 +21,10 @@ func TestFlagMappingRoundTrip(t *testing.T) {
 			continue
 		}
 		// ISC_REQ_* and ISC_RET_* share their values; ASC_* likewise.
-		assert.Equal(t, f, iscRetFlags(iscReqFlags(f)&^iscReqConnection), "isc %v", f)
+		assert.Equal(t, f, ISCRetFlags(iscReqFlags(f)&^iscReqConnection), "isc %v", f)
 		assert.Equal(t, f, ascRetFlags(ascReqFlags(f)&^ascReqConnection), "asc %v", f)
 	}
-	assert.Equal(t, all, iscRetFlags(iscReqFlags(all)))
+	assert.Equal(t, all, ISCRetFlags(iscReqFlags(all)))
 	assert.Equal(t, all, ascRetFlags(ascReqFlags(all)))
 	assert.Equal(t, uint32(iscReqDelegate|iscReqConnection), iscReqFlags(gss.FlagDelegPolicy))
 }
@@ -33,10 +33,10 @@ func TestFlagMappingValues(t *testing.T) {
 	// Values from sspi.h.
 	assert.Equal(t, uint32(0x2|0x10|0x10000|0x800), iscReqFlags(gss.FlagMutual|gss.FlagConf|gss.FlagInteg))
 	assert.Equal(t, uint32(0x2|0x10|0x20000|0x800), ascReqFlags(gss.FlagMutual|gss.FlagConf|gss.FlagInteg))
-	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, iscRetFlags(0x20000|0x40000))
+	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, ISCRetFlags(0x20000|0x40000))
 	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, ascRetFlags(0x80000|0x100000))
 	assert.Equal(t, gss.FlagExtendedError, ascRetFlags(0x8000))
-	assert.Equal(t, gss.Flags(0), iscRetFlags(0x100|0x800)) // ALLOCATED_MEMORY, CONNECTION
+	assert.Equal(t, gss.Flags(0), ISCRetFlags(0x100|0x800)) // ALLOCATED_MEMORY, CONNECTION
 }
 
 func TestStatusMapping(t *testing.T) {
