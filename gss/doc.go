@@ -31,4 +31,10 @@
 // (an unreachable KDC, clock skew, an expired ticket, a stale keytab) carry
 // a Fault (ErrKDCUnreachable, ErrClockSkew, …) that errors.Is finds and the
 // message leads with; docs/errors.md lists them.
+//
+// The wire facts every backend and codec shares live here too, once:
+// ParseFraming and AppendFraming read and write the RFC 2743 §3.1 framing
+// of initial tokens (strict DER, a *ParseError naming field and offset),
+// ValidOID checks an OID's encoding, and the subpackage tlsbinding computes
+// RFC 5929 TLS channel bindings (tls-server-end-point, tls-unique).
 package gss
