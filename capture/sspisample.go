@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/gssnego/gssnego/gss"
-	"github.com/gssnego/gssnego/negotiate/mechtoken"
 )
 
 // sampleCarrier reads the MSDN "SSPI with Windows Sockets" sample protocol
@@ -100,7 +99,7 @@ func tokenMech(tok []byte) (mech string, ok bool) {
 	case len(tok) < 2:
 		return "", false
 	case tok[0] == 0x60:
-		m, _, err := mechtoken.ParseFraming(tok)
+		m, _, err := gss.ParseFraming(tok)
 		switch {
 		case err != nil:
 			return "", false

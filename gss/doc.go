@@ -34,4 +34,10 @@
 // the message leads with; docs/errors.md lists them. The adapters under
 // compat/ classify with the same table, and wrappers lead their own
 // messages with the fault through FaultText and SplitFault.
+//
+// The wire facts every backend and codec shares live here too, once:
+// ParseFraming and AppendFraming read and write the RFC 2743 §3.1 framing
+// of initial tokens (strict DER, a *ParseError naming field and offset),
+// ValidOID checks an OID's encoding, and the subpackage tlsbinding computes
+// RFC 5929 TLS channel bindings (tls-server-end-point, tls-unique).
 package gss

@@ -65,13 +65,18 @@ func MustParseOID(dotted string) OID {
 // OIDFromDER returns the OID whose DER content octets are der, after checking
 // that they are a minimal base-128 encoding.
 func OIDFromDER(der []byte) (OID, error) {
-	if !validOIDContent(der) {
+	if !ValidOID(der) {
 		return "", fmt.Errorf("gss: malformed OID encoding % x", der)
 	}
 	return OID(der), nil
 }
 
-func validOIDContent(der []byte) bool {
+// ValidOID reports whether der is a well-formed OBJECT IDENTIFIER content
+// encoding (X.690 §8.19): not empty, every arc minimal base-128 (no leading
+// 0x80 octet), the last arc terminated. It is the one OID check of every
+// parser in this module: the RFC 2743 framing, SPNEGO's mechTypes and
+// supportedMech, and the OIDs a backend reports.
+func ValidOID(der []byte) bool {
 	if len(der) == 0 || der[len(der)-1]&0x80 != 0 {
 		return false
 	}
@@ -104,7 +109,7 @@ func (o OID) String() string {
 	if d, ok := wellKnownDotted[o]; ok {
 		return d
 	}
-	if !validOIDContent([]byte(o)) {
+	if !ValidOID([]byte(o)) {
 		return fmt.Sprintf("invalid-oid(% x)", []byte(o))
 	}
 	return string(o.appendDotted(make([]byte, 0, 4*len(o))))

@@ -349,19 +349,3 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, int32(1), started, "exactly one first Continue(nil) succeeds")
 	assert.Equal(t, int32(7), refused)
 }
-
-func TestKRB5TokenID(t *testing.T) {
-	p := provider(t)
-	ini, err := p.InitSecContext(importTarget(t, p, realm.Principal(targetHTTP)), gss.WithFlags(gss.FlagMutual))
-	require.NoError(t, err)
-	defer ini.Close()
-	apreq, err := ini.Continue(nil)
-	require.NoError(t, err)
-	id, ok := krb5TokenID(apreq)
-	assert.True(t, ok)
-	assert.Equal(t, uint16(0x0100), id)
-	for _, bad := range [][]byte{nil, {0x60}, {0x60, 0x80}, {0x60, 0x02, 0x06, 0x00}, apreq[:len(apreq)-1], []byte("garbage")} {
-		_, ok := krb5TokenID(bad)
-		assert.False(t, ok, "% x", bad)
-	}
-}

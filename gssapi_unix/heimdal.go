@@ -34,7 +34,9 @@ func checkInitReply(mech gss.OID, flags gss.Flags, in []byte) error {
 	if !mech.IsKerberos() || flags&gss.FlagDCEStyle != 0 {
 		return nil
 	}
-	if id, ok := krb5TokenID(in); ok && (id == 0x0200 || id == 0x0300) {
+	// The RFC 1964 token ID follows the framing: 02 00 AP-REP, 03 00 KRB-ERROR.
+	inMech, inner, err := gss.ParseFraming(in)
+	if err == nil && inMech.IsKerberos() && len(inner) >= 2 && (inner[0] == 2 || inner[0] == 3) && inner[1] == 0 {
 		return nil
 	}
 	return gss.NewError("gss_init_sec_context", gss.StatusDefectiveToken, 0, mech,

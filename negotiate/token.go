@@ -9,13 +9,14 @@ import (
 	"golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/gssnego/gssnego/gss"
-	"github.com/gssnego/gssnego/negotiate/mechtoken"
+	"github.com/gssnego/gssnego/internal/der"
 )
 
-// ParseError is the error every codec failure returns: it names the token,
-// the field and the byte offset from the start of the parsed input, and it
-// matches mechtoken.ErrMalformed through errors.Is.
-type ParseError = mechtoken.ParseError
+// ParseError is gss.ParseError, the error every codec failure returns: it
+// names the token, the field and the byte offset from the start of the
+// parsed input, and it matches gss.ErrMalformed (also reachable as
+// mechtoken.ErrMalformed) through errors.Is.
+type ParseError = gss.ParseError
 
 // Kind says which SPNEGO message a Token holds.
 type Kind uint8
@@ -94,10 +95,6 @@ const (
 // longest list seen from real peers has five.
 const maxInlineMechs = 6
 
-// tagGSSFraming is the RFC 2743 §3.1 InitialContextToken tag,
-// [APPLICATION 0] constructed; cryptobyte has no helper for APPLICATION tags.
-const tagGSSFraming = asn1.Tag(0x60)
-
 // Context-specific constructed tags [0]..[4] (class 0x80 | constructed 0x20 | n).
 const (
 	tagCtx0 = asn1.Tag(0xa0)
@@ -105,8 +102,6 @@ const (
 	tagCtx2 = asn1.Tag(0xa2)
 	tagCtx3 = asn1.Tag(0xa3)
 	tagCtx4 = asn1.Tag(0xa4)
-	// tagGeneralString is the universal GeneralString tag (27) of hintName.
-	tagGeneralString = asn1.Tag(27)
 )
 
 // Token is one SPNEGO message: a NegTokenInit, NegTokenInit2 or NegTokenResp.
@@ -188,77 +183,77 @@ func (t *Token) Unmarshal(b []byte) error {
 
 // unmarshal is Unmarshal on a zero Token.
 func (t *Token) unmarshal(b []byte) error {
-	p := parser{in: b, tok: "SPNEGO token"}
+	p := parser{der.Parser{Base: b, Token: "SPNEGO token"}}
 	s := cryptobyte.String(b)
 	if len(s) == 0 {
-		return p.errAt(s, "token", "empty input")
+		return p.Failf("token", s, "empty input")
 	}
 	switch s[0] {
-	case byte(tagGSSFraming):
+	case byte(der.TagGSSFraming):
 		return p.parseFramed(t, s)
 	case byte(tagCtx1):
 		t.Kind = KindResp
-		p.tok = "NegTokenResp"
+		p.Token = "NegTokenResp"
 		if err := p.parseResp(t, &s); err != nil {
 			return err
 		}
-		return p.end(s, "NegotiationToken")
+		return p.Done(s, "NegotiationToken")
 	case byte(tagCtx0):
-		p.tok = "NegTokenInit"
-		return p.errAt(s, "InitialContextToken", "NegTokenInit without the RFC 2743 framing (60 .. 06 06 2b0601050502)")
+		p.Token = "NegTokenInit"
+		return p.Failf("InitialContextToken", s, "NegTokenInit without the RFC 2743 framing (60 .. 06 06 2b0601050502)")
 	}
-	return p.errAt(s, "NegotiationToken", "tag 0x%02x is neither GSS framing (0x60) nor NegTokenResp (0xa1)", s[0])
+	return p.Failf("NegotiationToken", s, "tag 0x%02x is neither GSS framing (0x60) nor NegTokenResp (0xa1)", s[0])
 }
 
 // parseFramed reads 60 LL 06 06 <SPNEGO> followed by [0] NegTokenInit(2) or,
 // as a tolerated quirk, [1] NegTokenResp.
 func (p *parser) parseFramed(t *Token, s cryptobyte.String) error {
-	p.tok = "InitialContextToken"
-	body, err := p.read(&s, tagGSSFraming, "InitialContextToken")
+	p.Token = "InitialContextToken"
+	body, err := p.Contents(&s, der.TagGSSFraming, "InitialContextToken")
 	if err != nil {
 		return err
 	}
-	if err := p.end(s, "InitialContextToken"); err != nil {
+	if err := p.Done(s, "InitialContextToken"); err != nil {
 		return err
 	}
 	oidAt := body
-	oid, err := p.read(&body, asn1.OBJECT_IDENTIFIER, "thisMech")
+	oid, err := p.Contents(&body, asn1.OBJECT_IDENTIFIER, "thisMech")
 	if err != nil {
 		return err
 	}
 	if string(oid) != string(gss.MechSPNEGO) {
-		if validOID(oid) {
-			return p.errAt(oidAt, "thisMech", "framed token for mechanism %s, not SPNEGO", gss.OID(oid))
+		if gss.ValidOID(oid) {
+			return p.Failf("thisMech", oidAt, "framed token for mechanism %s, not SPNEGO", gss.OID(oid))
 		}
-		return p.errAt(oidAt, "thisMech", "malformed OID encoding")
+		return p.Failf("thisMech", oidAt, "malformed OID encoding")
 	}
 	if len(body) == 0 {
-		return p.errAt(body, "innerContextToken", "truncated: no SPNEGO token after the OID")
+		return p.Failf("innerContextToken", body, "truncated: no SPNEGO token after the OID")
 	}
 	switch body[0] {
 	case byte(tagCtx0):
-		p.tok = "NegTokenInit"
+		p.Token = "NegTokenInit"
 		if err := p.parseInit(t, &body); err != nil {
 			return err
 		}
 	case byte(tagCtx1):
-		p.tok = "NegTokenResp"
+		p.Token = "NegTokenResp"
 		t.Kind = KindResp
 		t.Framed = true
 		if err := p.parseResp(t, &body); err != nil {
 			return err
 		}
 	default:
-		return p.errAt(body, "NegotiationToken", "wrong tag 0x%02x, want 0xa0 (negTokenInit) or 0xa1 (negTokenResp)", body[0])
+		return p.Failf("NegotiationToken", body, "wrong tag 0x%02x, want 0xa0 (negTokenInit) or 0xa1 (negTokenResp)", body[0])
 	}
-	return p.end(body, "innerContextToken")
+	return p.Done(body, "innerContextToken")
 }
 
 // parseInit reads [0] NegTokenInit or NegTokenInit2. Kind becomes KindInit2
 // when [3] holds a SEQUENCE (negHints) or a mechListMIC sits at [4].
 func (p *parser) parseInit(t *Token, s *cryptobyte.String) error {
 	t.Kind = KindInit
-	seq, err := p.explicitSeq(s, tagCtx0, "negTokenInit")
+	seq, err := p.ExplicitSeq(s, tagCtx0, "negTokenInit")
 	if err != nil {
 		return err
 	}
@@ -266,7 +261,7 @@ func (p *parser) parseInit(t *Token, s *cryptobyte.String) error {
 	micAt3 := false
 	for len(seq) > 0 {
 		fieldAt := seq
-		num, inner, err := p.field(&seq, &last, "NegTokenInit")
+		num, inner, err := p.Field(&seq, &last, "NegTokenInit")
 		if err != nil {
 			return err
 		}
@@ -280,7 +275,7 @@ func (p *parser) parseInit(t *Token, s *cryptobyte.String) error {
 				return err
 			}
 		case 2:
-			if t.MechToken, err = p.octets(inner, "mechToken"); err != nil {
+			if t.MechToken, err = p.Octets(inner, "mechToken"); err != nil {
 				return err
 			}
 		case 3:
@@ -291,35 +286,35 @@ func (p *parser) parseInit(t *Token, s *cryptobyte.String) error {
 				}
 			} else {
 				micAt3 = true
-				if t.MechListMIC, err = p.octets(inner, "mechListMIC"); err != nil {
+				if t.MechListMIC, err = p.Octets(inner, "mechListMIC"); err != nil {
 					return err
 				}
 			}
 		case 4:
 			if micAt3 {
-				return p.errAt(fieldAt, "mechListMIC", "second mechListMIC at [4] after one at [3]")
+				return p.Failf("mechListMIC", fieldAt, "second mechListMIC at [4] after one at [3]")
 			}
 			t.Kind = KindInit2
-			if t.MechListMIC, err = p.octets(inner, "mechListMIC"); err != nil {
+			if t.MechListMIC, err = p.Octets(inner, "mechListMIC"); err != nil {
 				return err
 			}
 		}
 	}
 	if t.RawMechTypes == nil && t.Kind == KindInit {
-		return p.errAt(seq, "mechTypes", "missing (required in NegTokenInit)")
+		return p.Failf("mechTypes", seq, "missing (required in NegTokenInit)")
 	}
 	return nil
 }
 
 // parseResp reads [1] NegTokenResp.
 func (p *parser) parseResp(t *Token, s *cryptobyte.String) error {
-	seq, err := p.explicitSeq(s, tagCtx1, "negTokenResp")
+	seq, err := p.ExplicitSeq(s, tagCtx1, "negTokenResp")
 	if err != nil {
 		return err
 	}
 	last := -1
 	for len(seq) > 0 {
-		num, inner, err := p.field(&seq, &last, "NegTokenResp")
+		num, inner, err := p.Field(&seq, &last, "NegTokenResp")
 		if err != nil {
 			return err
 		}
@@ -337,16 +332,16 @@ func (p *parser) parseResp(t *Token, s *cryptobyte.String) error {
 			if !ok {
 				oid = gss.OID(b)
 			}
-			if err := p.end(inner, "supportedMech"); err != nil {
+			if err := p.Done(inner, "supportedMech"); err != nil {
 				return err
 			}
 			t.SupportedMech = oid
 		case 2:
-			if t.ResponseToken, err = p.octets(inner, "responseToken"); err != nil {
+			if t.ResponseToken, err = p.Octets(inner, "responseToken"); err != nil {
 				return err
 			}
 		case 3:
-			if t.MechListMIC, err = p.octets(inner, "mechListMIC"); err != nil {
+			if t.MechListMIC, err = p.Octets(inner, "mechListMIC"); err != nil {
 				return err
 			}
 		}
@@ -360,15 +355,15 @@ func (p *parser) mechTypeList(t *Token, inner cryptobyte.String, fieldAt cryptob
 	var raw cryptobyte.String
 	at := inner
 	if !inner.ReadASN1Element(&raw, asn1.SEQUENCE) {
-		return p.diagnose(at, asn1.SEQUENCE, "mechTypes")
+		return p.Diagnose(at, asn1.SEQUENCE, "mechTypes")
 	}
-	if err := p.end(inner, "mechTypes"); err != nil {
+	if err := p.Done(inner, "mechTypes"); err != nil {
 		return err
 	}
 	list := raw
 	list.ReadASN1(&list, asn1.SEQUENCE) // cannot fail: just read as an element
 	if len(list) == 0 {
-		return p.errAt(fieldAt, "mechTypes", "empty MechTypeList")
+		return p.Failf("mechTypes", fieldAt, "empty MechTypeList")
 	}
 	t.MechTypes = t.mechBuf[:0]
 	var owned string // one allocation shared by every unknown OID in the list
@@ -376,7 +371,7 @@ func (p *parser) mechTypeList(t *Token, inner cryptobyte.String, fieldAt cryptob
 		var b []byte
 		var err error
 		if l := len(list); l >= 2 && list[0] == byte(asn1.OBJECT_IDENTIFIER) && list[1] < 0x80 &&
-			int(list[1]) <= l-2 && validOID(list[2:2+list[1]]) {
+			int(list[1]) <= l-2 && gss.ValidOID(list[2:2+list[1]]) {
 			// The short-form TLV every real OID uses, read inline: the
 			// general reader was a third of the time to parse a NegTokenInit.
 			b, list = list[2:2+list[1]], list[2+list[1]:]
@@ -388,7 +383,7 @@ func (p *parser) mechTypeList(t *Token, inner cryptobyte.String, fieldAt cryptob
 			if owned == "" {
 				owned = string(raw)
 			}
-			i := p.off(b) - p.off(raw) // b is a sub-slice of raw
+			i := p.Off(b) - p.Off(raw) // b is a sub-slice of raw
 			oid = gss.OID(owned[i : i+len(b)])
 		}
 		t.MechTypes = append(t.MechTypes, oid)
@@ -403,18 +398,18 @@ func (p *parser) reqFlags(t *Token, inner cryptobyte.String) error {
 	if !inner.ReadASN1BitString(&bs) {
 		if len(at) > 0 && at[0] == byte(asn1.BIT_STRING) {
 			elem := at
-			if _, err := p.read(&elem, asn1.BIT_STRING, "reqFlags"); err != nil {
+			if _, err := p.Contents(&elem, asn1.BIT_STRING, "reqFlags"); err != nil {
 				return err
 			}
-			return p.errAt(at, "reqFlags", "malformed BIT STRING (bad padding)")
+			return p.Failf("reqFlags", at, "malformed BIT STRING (bad padding)")
 		}
-		return p.diagnose(at, asn1.BIT_STRING, "reqFlags")
+		return p.Diagnose(at, asn1.BIT_STRING, "reqFlags")
 	}
-	if err := p.end(inner, "reqFlags"); err != nil {
+	if err := p.Done(inner, "reqFlags"); err != nil {
 		return err
 	}
 	if bs.BitLength > 32 {
-		return p.errAt(at, "reqFlags", "ContextFlags has %d bits, at most 32 allowed", bs.BitLength)
+		return p.Failf("reqFlags", at, "ContextFlags has %d bits, at most 32 allowed", bs.BitLength)
 	}
 	t.HasReqFlags = true
 	for i := 0; i < bs.BitLength; i++ {
@@ -426,32 +421,32 @@ func (p *parser) reqFlags(t *Token, inner cryptobyte.String) error {
 }
 
 func (p *parser) negHints(t *Token, inner cryptobyte.String) error {
-	seq, err := p.read(&inner, asn1.SEQUENCE, "negHints")
+	seq, err := p.Contents(&inner, asn1.SEQUENCE, "negHints")
 	if err != nil {
 		return err
 	}
-	if err := p.end(inner, "negHints"); err != nil {
+	if err := p.Done(inner, "negHints"); err != nil {
 		return err
 	}
 	t.HasNegHints = true
 	last := -1
 	for len(seq) > 0 {
-		num, f, err := p.field(&seq, &last, "NegHints")
+		num, f, err := p.Field(&seq, &last, "NegHints")
 		if err != nil {
 			return err
 		}
 		switch num {
 		case 0:
-			v, err := p.read(&f, tagGeneralString, "negHints.hintName")
+			v, err := p.Contents(&f, der.TagGeneralString, "negHints.hintName")
 			if err != nil {
 				return err
 			}
-			if err := p.end(f, "negHints.hintName"); err != nil {
+			if err := p.Done(f, "negHints.hintName"); err != nil {
 				return err
 			}
 			t.HintName = v
 		case 1:
-			if t.HintAddress, err = p.octets(f, "negHints.hintAddress"); err != nil {
+			if t.HintAddress, err = p.Octets(f, "negHints.hintAddress"); err != nil {
 				return err
 			}
 		}
@@ -465,175 +460,36 @@ func (p *parser) negState(t *Token, inner cryptobyte.String) error {
 	if !inner.ReadASN1Enum(&v) {
 		if len(at) > 0 && at[0] == byte(asn1.ENUM) {
 			elem := at
-			if _, err := p.read(&elem, asn1.ENUM, "negState"); err != nil {
+			if _, err := p.Contents(&elem, asn1.ENUM, "negState"); err != nil {
 				return err
 			}
-			return p.errAt(at, "negState", "malformed ENUMERATED (non-minimal or too long)")
+			return p.Failf("negState", at, "malformed ENUMERATED (non-minimal or too long)")
 		}
-		return p.diagnose(at, asn1.ENUM, "negState")
+		return p.Diagnose(at, asn1.ENUM, "negState")
 	}
-	if err := p.end(inner, "negState"); err != nil {
+	if err := p.Done(inner, "negState"); err != nil {
 		return err
 	}
 	if v < 0 || v > 3 {
-		return p.errAt(at, "negState", "unknown value %d", v)
+		return p.Failf("negState", at, "unknown value %d", v)
 	}
 	t.NegState = NegState(v + 1)
 	return nil
 }
 
-// validOID reports whether b is a minimal base-128 OID content encoding.
-func validOID(b []byte) bool {
-	if len(b) == 0 || b[len(b)-1]&0x80 != 0 {
-		return false
-	}
-	start := true
-	for _, c := range b {
-		if start && c == 0x80 {
-			return false
-		}
-		start = c&0x80 == 0
-	}
-	return true
-}
-
-// parser turns cryptobyte's boolean failures into ParseErrors. Offsets are
-// computed from capacities: every String read from in is a sub-slice of it
-// that keeps in's capacity end, so cap(in)-cap(s) is s's start index.
-type parser struct {
-	in  []byte
-	tok string
-}
-
-func (p *parser) off(s []byte) int { return cap(p.in) - cap(s) }
-
-func (p *parser) errAt(s []byte, field, format string, args ...any) error {
-	return &ParseError{Token: p.tok, Field: field, Offset: p.off(s), Reason: fmt.Sprintf(format, args...)}
-}
-
-// end rejects bytes left over after a structure.
-func (p *parser) end(s cryptobyte.String, field string) error {
-	if len(s) != 0 {
-		return p.errAt(s, field, "%d trailing bytes", len(s))
-	}
-	return nil
-}
-
-// read reads one DER element with the given tag and returns its contents.
-func (p *parser) read(s *cryptobyte.String, tag asn1.Tag, field string) (cryptobyte.String, error) {
-	at := *s
-	var out cryptobyte.String
-	if !s.ReadASN1(&out, tag) {
-		return nil, p.diagnose(at, tag, field)
-	}
-	return out, nil
-}
-
-// diagnose says why reading an element with tag from s failed.
-func (p *parser) diagnose(s cryptobyte.String, tag asn1.Tag, field string) error {
-	switch {
-	case len(s) == 0:
-		return p.errAt(s, field, "truncated: input ends where tag 0x%02x was expected", byte(tag))
-	case s[0] != byte(tag):
-		return p.errAt(s, field, "wrong tag 0x%02x, want 0x%02x", s[0], byte(tag))
-	case len(s) < 2:
-		return p.errAt(s, field, "truncated: input ends inside the length")
-	}
-	l := s[1]
-	rest := len(s) - 2
-	if l&0x80 == 0 {
-		if int(l) > rest {
-			return p.errAt(s, field, "truncated: declared length %d exceeds the %d bytes remaining", l, rest)
-		}
-		return p.errAt(s, field, "malformed element")
-	}
-	n := int(l & 0x7f)
-	switch {
-	case n == 0:
-		return p.errAt(s, field, "indefinite length (BER 0x80) not allowed in DER")
-	case n > 4:
-		return p.errAt(s, field, "length of length %d too large", n)
-	case n > rest:
-		return p.errAt(s, field, "truncated: input ends inside the length")
-	}
-	var v uint64
-	for _, c := range s[2 : 2+n] {
-		v = v<<8 | uint64(c)
-	}
-	rest -= n
-	switch {
-	case v < 128 || s[2] == 0:
-		return p.errAt(s, field, "non-minimal length encoding (%d in %d octets)", v, n)
-	case v > uint64(rest):
-		return p.errAt(s, field, "truncated: declared length %d exceeds the %d bytes remaining", v, rest)
-	}
-	return p.errAt(s, field, "malformed element")
-}
-
-// explicitSeq reads tag { SEQUENCE { ... } } and returns the SEQUENCE contents.
-func (p *parser) explicitSeq(s *cryptobyte.String, tag asn1.Tag, field string) (cryptobyte.String, error) {
-	outer, err := p.read(s, tag, field)
-	if err != nil {
-		return nil, err
-	}
-	seq, err := p.read(&outer, asn1.SEQUENCE, field)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.end(outer, field); err != nil {
-		return nil, err
-	}
-	return seq, nil
-}
-
-// field reads the next [n] EXPLICIT field of a SEQUENCE, enforcing strictly
-// increasing tag numbers (no duplicates, DER order). Unknown higher tags are
-// returned too; callers skip them.
-func (p *parser) field(s *cryptobyte.String, last *int, structure string) (int, cryptobyte.String, error) {
-	at := *s
-	var inner cryptobyte.String
-	var tag asn1.Tag
-	if len(at) > 0 && at[0]&0x1f == 0x1f {
-		return 0, nil, p.errAt(at, structure, "high-tag-number field 0x%02x not supported", at[0])
-	}
-	if !s.ReadAnyASN1(&inner, &tag) {
-		if len(at) == 0 {
-			return 0, nil, p.errAt(at, structure, "truncated")
-		}
-		return 0, nil, p.diagnose(at, asn1.Tag(at[0]), structure)
-	}
-	if byte(tag)&0xe0 != 0xa0 {
-		return 0, nil, p.errAt(at, structure, "wrong tag 0x%02x, want a constructed context-specific field", byte(tag))
-	}
-	num := int(byte(tag) & 0x1f)
-	if num <= *last {
-		return 0, nil, p.errAt(at, structure, "field [%d] after [%d]: duplicate or out of order", num, *last)
-	}
-	*last = num
-	return num, inner, nil
-}
-
-// octets reads an OCTET STRING that must fill inner exactly.
-func (p *parser) octets(inner cryptobyte.String, field string) ([]byte, error) {
-	v, err := p.read(&inner, asn1.OCTET_STRING, field)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.end(inner, field); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+// parser is the module's DER reader (offsets, typed errors, strict DER
+// helpers) with the SPNEGO structures' readers as methods.
+type parser struct{ der.Parser }
 
 // readOID reads an OBJECT IDENTIFIER and returns its validated content octets.
 func (p *parser) readOID(s *cryptobyte.String, field string) ([]byte, error) {
 	at := *s
-	b, err := p.read(s, asn1.OBJECT_IDENTIFIER, field)
+	b, err := p.Contents(s, asn1.OBJECT_IDENTIFIER, field)
 	if err != nil {
 		return nil, err
 	}
-	if !validOID(b) {
-		return nil, p.errAt(at, field, "malformed OID encoding % x", []byte(b))
+	if !gss.ValidOID(b) {
+		return nil, p.Failf(field, at, "malformed OID encoding % x", []byte(b))
 	}
 	return b, nil
 }
@@ -659,7 +515,7 @@ func (t *Token) AppendMarshal(b []byte) ([]byte, error) {
 	case t.Kind == KindResp && !t.Framed:
 		t.addResp(bld)
 	default:
-		bld.AddASN1(tagGSSFraming, func(b *cryptobyte.Builder) {
+		bld.AddASN1(der.TagGSSFraming, func(b *cryptobyte.Builder) {
 			b.AddASN1(asn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes([]byte(gss.MechSPNEGO)) })
 			if t.Kind == KindResp {
 				t.addResp(b)
@@ -696,7 +552,7 @@ func (t *Token) check() error {
 			return fmt.Errorf("negotiate: marshal NegTokenInit: negHints need KindInit2")
 		}
 		for _, o := range t.MechTypes {
-			if !validOID([]byte(o)) {
+			if !gss.ValidOID([]byte(o)) {
 				return fmt.Errorf("negotiate: marshal %v: invalid mechType OID % x", t.Kind, []byte(o))
 			}
 		}
@@ -704,7 +560,7 @@ func (t *Token) check() error {
 		if t.NegState > NegStateRequestMIC {
 			return fmt.Errorf("negotiate: marshal NegTokenResp: invalid %v", t.NegState)
 		}
-		if t.SupportedMech != "" && !validOID([]byte(t.SupportedMech)) {
+		if t.SupportedMech != "" && !gss.ValidOID([]byte(t.SupportedMech)) {
 			return fmt.Errorf("negotiate: marshal NegTokenResp: invalid supportedMech OID % x", []byte(t.SupportedMech))
 		}
 	default:
@@ -737,7 +593,7 @@ func (t *Token) addInit(b *cryptobyte.Builder) {
 						b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 							if t.HintName != nil {
 								b.AddASN1(tagCtx0, func(b *cryptobyte.Builder) {
-									b.AddASN1(tagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes(t.HintName) })
+									b.AddASN1(der.TagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes(t.HintName) })
 								})
 							}
 							addOctets(b, tagCtx1, t.HintAddress)

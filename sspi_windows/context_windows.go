@@ -314,7 +314,7 @@ func (c *SecContext) Flags() gss.Flags {
 
 func (c *SecContext) flags() gss.Flags {
 	if c.initiator {
-		return iscRetFlags(c.retFlags)
+		return ISCRetFlags(c.retFlags)
 	}
 	return ascRetFlags(c.retFlags)
 }

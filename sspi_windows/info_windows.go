@@ -44,7 +44,7 @@ func (c *SecContext) inquire(names bool) (*gss.SecContextInfo, error) {
 	}
 	if f, ret := c.queryFlags(); ret == secEOK {
 		if c.initiator {
-			info.Flags = iscRetFlags(f) | info.Flags&gss.FlagProtReady
+			info.Flags = ISCRetFlags(f) | info.Flags&gss.FlagProtReady
 		} else {
 			info.Flags = ascRetFlags(f) | info.Flags&gss.FlagProtReady
 		}

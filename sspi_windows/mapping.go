@@ -44,40 +44,19 @@ func mechForPackage(name string) (gss.OID, bool) {
 	return "", false
 }
 
-// DER content octets of the mechanism OIDs a first context token may carry.
-var (
-	oidSPNEGO = string(gss.MechSPNEGO)
-)
-
 // packageForToken picks the package for an initiator's first token, as a
 // GSS acceptor picks the mechanism: "NTLMSSP\0" is NTLM, an RFC 2743 framed
 // token with the SPNEGO OID is Negotiate, anything else is Kerberos (whose
 // tokens carry one of the Kerberos OIDs, and which reports malformed
-// tokens itself).
+// tokens itself, a malformed framing included).
 func packageForToken(tok []byte) string {
 	if strings.HasPrefix(string(tok), "NTLMSSP\x00") {
 		return PackageNTLM
 	}
-	if oid, ok := framedOID(tok); ok && oid == oidSPNEGO {
+	if mech, _, err := gss.ParseFraming(tok); err == nil && mech == gss.MechSPNEGO {
 		return PackageNegotiate
 	}
 	return PackageKerberos
-}
-
-// framedOID returns the mechanism OID of an RFC 2743 framed token
-// (60 len 06 len OID …), short or long length form.
-func framedOID(tok []byte) (string, bool) {
-	if len(tok) < 2 || tok[0] != 0x60 {
-		return "", false
-	}
-	i := 2
-	if tok[1]&0x80 != 0 {
-		i += int(tok[1] & 0x7f)
-	}
-	if len(tok) < i+2 || tok[i] != 0x06 || len(tok) < i+2+int(tok[i+1]) {
-		return "", false
-	}
-	return string(tok[i+2 : i+2+int(tok[i+1])]), true
 }
 
 // ISC_REQ_* / ISC_RET_* and ASC_REQ_* / ASC_RET_* values (sspi.h).
@@ -190,8 +169,14 @@ func fromSSPI(v uint32, table []flagBit) gss.Flags {
 // iscReqFlags maps requested GSS flags to InitializeSecurityContext's fContextReq.
 func iscReqFlags(f gss.Flags) uint32 { return toSSPI(f, iscReqBits) | iscReqConnection }
 
-// iscRetFlags maps InitializeSecurityContext's pfContextAttr to GSS flags.
-func iscRetFlags(v uint32) gss.Flags { return fromSSPI(v, iscRetBits) }
+// ISCRetFlags maps InitializeSecurityContext's pfContextAttr (ISC_RET_*
+// bits, which have the values of the ISC_REQ_* requests) to GSS flags. It
+// and ISCRetBits are the one ISC ↔ GSS flag table, also used by the
+// compat/sspi adapter.
+func ISCRetFlags(v uint32) gss.Flags { return fromSSPI(v, iscRetBits) }
+
+// ISCRetBits maps GSS flags to the ISC_RET_* bits that report them.
+func ISCRetBits(f gss.Flags) uint32 { return toSSPI(f, iscRetBits) }
 
 // ascReqFlags maps the acceptor's GSS flags to AcceptSecurityContext's fContextReq.
 func ascReqFlags(f gss.Flags) uint32 { return toSSPI(f, ascReqBits) | ascReqConnection }

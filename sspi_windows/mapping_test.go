@@ -21,10 +21,10 @@ func TestFlagMappingRoundTrip(t *testing.T) {
 			continue
 		}
 		// ISC_REQ_* and ISC_RET_* share their values; ASC_* likewise.
-		assert.Equal(t, f, iscRetFlags(iscReqFlags(f)&^iscReqConnection), "isc %v", f)
+		assert.Equal(t, f, ISCRetFlags(iscReqFlags(f)&^iscReqConnection), "isc %v", f)
 		assert.Equal(t, f, ascRetFlags(ascReqFlags(f)&^ascReqConnection), "asc %v", f)
 	}
-	assert.Equal(t, all, iscRetFlags(iscReqFlags(all)))
+	assert.Equal(t, all, ISCRetFlags(iscReqFlags(all)))
 	assert.Equal(t, all, ascRetFlags(ascReqFlags(all)))
 	assert.Equal(t, uint32(iscReqDelegate|iscReqConnection), iscReqFlags(gss.FlagDelegPolicy))
 }
@@ -33,10 +33,10 @@ func TestFlagMappingValues(t *testing.T) {
 	// Values from sspi.h.
 	assert.Equal(t, uint32(0x2|0x10|0x10000|0x800), iscReqFlags(gss.FlagMutual|gss.FlagConf|gss.FlagInteg))
 	assert.Equal(t, uint32(0x2|0x10|0x20000|0x800), ascReqFlags(gss.FlagMutual|gss.FlagConf|gss.FlagInteg))
-	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, iscRetFlags(0x20000|0x40000))
+	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, ISCRetFlags(0x20000|0x40000))
 	assert.Equal(t, gss.FlagIdentify|gss.FlagAnon, ascRetFlags(0x80000|0x100000))
 	assert.Equal(t, gss.FlagExtendedError, ascRetFlags(0x8000))
-	assert.Equal(t, gss.Flags(0), iscRetFlags(0x100|0x800)) // ALLOCATED_MEMORY, CONNECTION
+	assert.Equal(t, gss.Flags(0), ISCRetFlags(0x100|0x800)) // ALLOCATED_MEMORY, CONNECTION
 }
 
 func TestStatusMapping(t *testing.T) {
@@ -168,12 +168,16 @@ func TestWrapPlaintextLen(t *testing.T) {
 
 func TestPackageForToken(t *testing.T) {
 	assert.Equal(t, PackageNTLM, packageForToken([]byte("NTLMSSP\x00\x01\x00\x00\x00")))
-	spnego := []byte{0x60, 0x82, 0x01, 0x00, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0}
+	spnego := gss.AppendFraming(nil, gss.MechSPNEGO, append([]byte{0xa0, 0x82, 0x01, 0x00}, make([]byte, 0x100)...))
 	assert.Equal(t, PackageNegotiate, packageForToken(spnego))
-	assert.Equal(t, PackageNegotiate, packageForToken([]byte{0x60, 0x10, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, 0xa0}))
-	krb5 := []byte{0x60, 0x82, 0x02, 0xdf, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x01, 0x00}
+	assert.Equal(t, PackageNegotiate, packageForToken(gss.AppendFraming(nil, gss.MechSPNEGO, []byte{0xa0, 0x00})))
+	krb5 := gss.AppendFraming(nil, gss.MechKRB5, append([]byte{0x01, 0x00}, make([]byte, 0x2d0)...))
 	assert.Equal(t, PackageKerberos, packageForToken(krb5))
 	assert.Equal(t, PackageKerberos, packageForToken([]byte{0x60, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04}))
 	assert.Equal(t, PackageKerberos, packageForToken(nil))
 	assert.Equal(t, PackageKerberos, packageForToken([]byte{0x60, 0x84}))
+	// A SPNEGO framing that is cut short, or whose length does not match
+	// the token, goes to Kerberos, which refuses it.
+	assert.Equal(t, PackageKerberos, packageForToken(spnego[:13]))
+	assert.Equal(t, PackageKerberos, packageForToken(append(spnego, 0)))
 }

@@ -3,6 +3,9 @@ package sspi
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+
+	"github.com/gssnego/gssnego/gss"
 )
 
 // Wine's Kerberos DecryptMessage (Wine 8.0, non-DCE contexts) joins
@@ -58,26 +61,11 @@ func wrapPlaintextLen(token []byte, cksumLen int) (int, error) {
 // legacyInner strips the RFC 2743 framing (60 len 06 09 <krb5 OID>) off a
 // legacy per-message token.
 func legacyInner(token []byte) ([]byte, error) {
-	if len(token) < 2 || token[0] != 0x60 {
-		return nil, errors.New("not a framed GSS token")
+	_, inner, err := gss.ParseFraming(token)
+	if err != nil {
+		return nil, fmt.Errorf("not a framed GSS token: %w", err)
 	}
-	rest := token[2:]
-	l := int(token[1])
-	if l&0x80 != 0 {
-		nb := l & 0x7f
-		if nb == 0 || nb > 3 || len(rest) < nb {
-			return nil, errors.New("bad framing length")
-		}
-		l = 0
-		for _, b := range rest[:nb] {
-			l = l<<8 | int(b)
-		}
-		rest = rest[nb:]
-	}
-	if l != len(rest) || len(rest) < 2 || rest[0] != 0x06 || len(rest) < 2+int(rest[1]) {
-		return nil, errors.New("bad framing")
-	}
-	return rest[2+int(rest[1]):], nil
+	return inner, nil
 }
 
 // micChecksumLen returns the checksum length an RFC 4121 MIC token shows,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gss/tlsbinding"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/negotiate/httpauth/authproxy"
@@ -68,7 +69,7 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
-		auth.Config.ChannelBindings = httpauth.TLSServerEndPoint(cert.Leaf)
+		auth.Config.ChannelBindings = tlsbinding.ServerEndPoint(cert.Leaf)
 	}
 	h, err := p.Handler()
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/gssnego/gssnego/gss"
-	"github.com/gssnego/gssnego/negotiate/httpauth"
+	"github.com/gssnego/gssnego/gss/tlsbinding"
 	"github.com/gssnego/gssnego/platform"
 )
 
@@ -147,10 +147,7 @@ func (c *Client) channelBindings() (*gss.ChannelBindings, error) {
 	if c.cfg.cb != nil || cs == nil {
 		return c.cfg.cb, nil
 	}
-	if len(cs.PeerCertificates) == 0 {
-		return nil, errors.New("the TLS connection has no server certificate to bind to")
-	}
-	return httpauth.TLSServerEndPoint(cs.PeerCertificates[0]), nil
+	return tlsbinding.ServerEndPointOf(cs)
 }
 
 // NegotiateSaslAuth implements ldap.GSSAPIClient: it unwraps the server's

@@ -1,6 +1,7 @@
 package sshgss
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/gssnego/gssnego/gss"
@@ -59,8 +60,9 @@ func (s *Server) AcceptSecContext(token []byte) ([]byte, string, bool, error) {
 		// library sees it, whatever the credential would allow. (A
 		// library's SPNEGO context reports the mechanism it negotiated,
 		// so the check after completion alone would let SPNEGO through.)
-		mech, err := firstTokenMech(token)
+		mech, _, err := gss.ParseFraming(token)
 		if err != nil {
+			err = fmt.Errorf("%w: first token: %w", gss.ErrDefectiveToken, err)
 			return nil, "", false, stepErr(StepAcceptSecContext, "", err)
 		}
 		if !isKRB5(mech) {

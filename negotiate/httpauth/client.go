@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gss/tlsbinding"
 	"github.com/gssnego/gssnego/negotiate"
 )
 
@@ -400,10 +401,10 @@ func refusal(status int, found bool, tok []byte) error {
 // start makes the initiator context.
 func (x *exchange) start(cs *tls.ConnectionState) error {
 	var cb *gss.ChannelBindings
-	if x.t.ChannelBindings {
+	if x.t.ChannelBindings && cs != nil { // a plain connection has none
 		var err error
-		if cb, err = connBindings(cs); err != nil {
-			return err
+		if cb, err = tlsbinding.ServerEndPointOf(cs); err != nil {
+			return fmt.Errorf("httpauth: %w", err)
 		}
 	}
 	target, err := x.importTarget()

@@ -40,7 +40,7 @@
 // authenticated keep-alive connections, e.g. with Server.ConnectionAuth.
 //
 // ChannelBindings binds the context to the TLS server certificate (RFC 5929
-// tls-server-end-point; TLSServerEndPoint computes the value); a server sets
+// tls-server-end-point; tlsbinding.ServerEndPoint computes the value); a server sets
 // the same value in its Config.ChannelBindings.
 //
 // # Server

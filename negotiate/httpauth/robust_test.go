@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gss/tlsbinding"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
@@ -306,7 +307,7 @@ func TestChannelBindings(t *testing.T) {
 			s.Install(ts.Config)
 			ts.StartTLS()
 			defer ts.Close()
-			cb := httpauth.TLSServerEndPoint(ts.Certificate())
+			cb := tlsbinding.ServerEndPoint(ts.Certificate())
 			if !tc.ok {
 				cb.ApplicationData = append([]byte(nil), cb.ApplicationData...)
 				cb.ApplicationData[len(cb.ApplicationData)-1] ^= 1

@@ -31,5 +31,5 @@ func Example() {
 	//   new enctype: true (known: true)
 	// krb5 MIC (RFC 1964) SGN_ALG 11 00 (rc4)
 	//   new enctype: false (known: true)
-	// error: GSS framing: field InitialContextToken at offset 0: bad DER length (non-minimal, or past the end of its container)
+	// error: GSS framing: field InitialContextToken at offset 0: truncated: declared length 35 exceeds the 14 bytes remaining
 }

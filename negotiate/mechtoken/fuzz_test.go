@@ -39,7 +39,7 @@ func FuzzSniff(f *testing.F) {
 // raw, so the fuzzer does not spend its time breaking the framing.
 func FuzzKerberos(f *testing.F) {
 	seedAll(f, func(b []byte) bool {
-		mech, _, err := ParseFraming(b)
+		mech, _, err := gss.ParseFraming(b)
 		return err == nil && mech.IsKerberos() || len(b) > 0 && (b[0] == 0x6e || b[0] == 0x6f || b[0] == 0x7e)
 	})
 	f.Fuzz(func(t *testing.T, msg []byte) {

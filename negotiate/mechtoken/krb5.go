@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/der"
 )
 
 // Kerberos context-token TOK_IDs (RFC 4121 §4.1, U2U draft §4), as the two
@@ -115,7 +116,7 @@ func (n PrincipalName) Components() []string {
 	s := cryptobyte.String(n.raw)
 	for !s.Empty() {
 		var c cryptobyte.String
-		if !s.ReadASN1(&c, tagGeneralString) {
+		if !s.ReadASN1(&c, der.TagGeneralString) {
 			break // validated when parsed
 		}
 		out = append(out, string(c))
@@ -147,9 +148,9 @@ func (t Text) MarshalText() ([]byte, error) { return t, nil }
 // parseKerberosContext reads the inner token of a GSS-framed Kerberos
 // context token: the TOK_ID, then the Kerberos message it announces.
 func (p *parser) parseKerberosContext(inner []byte, k *Kerberos) (Kind, error) {
-	p.token = "krb5 token"
+	p.Token = "krb5 token"
 	if len(inner) < 2 {
-		return 0, p.fail("TOK_ID", inner, "truncated")
+		return 0, p.Fail("TOK_ID", inner, "truncated")
 	}
 	k.TokID = binary.BigEndian.Uint16(inner)
 	msg := inner[2:]
@@ -190,27 +191,27 @@ func (p *parser) parseRawKerberos(b []byte, k *Kerberos) (Kind, error) {
 func (p *parser) message(b []byte, app asn1.Tag, msgType int32) (cryptobyte.String, error) {
 	s := cryptobyte.String(b)
 	var a, seq cryptobyte.String
-	if err := p.read(&s, &a, app, "message"); err != nil {
+	if err := p.Read(&s, &a, app, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.done(s, "message"); err != nil {
+	if err := p.Done(s, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.read(&a, &seq, asn1.SEQUENCE, "message"); err != nil {
+	if err := p.Read(&a, &seq, asn1.SEQUENCE, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.done(a, "message"); err != nil {
+	if err := p.Done(a, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.expectInt(&seq, 0, "pvno", 5); err != nil {
+	if err := p.ExpectInt(&seq, 0, "pvno", 5); err != nil {
 		return nil, err
 	}
-	return seq, p.expectInt(&seq, 1, "msg-type", int64(msgType))
+	return seq, p.ExpectInt(&seq, 1, "msg-type", int64(msgType))
 }
 
 // parseAPReq reads an AP-REQ (RFC 4120 §5.5.1).
 func (p *parser) parseAPReq(b []byte, k *Kerberos) error {
-	p.token = "AP-REQ"
+	p.Token = "AP-REQ"
 	k.MsgType = MsgTypeAPReq
 	seq, err := p.message(b, tagAPReq, MsgTypeAPReq)
 	if err != nil {
@@ -225,22 +226,22 @@ func (p *parser) parseAPReq(b []byte, k *Kerberos) error {
 	if k.Authenticator, err = p.encPartField(&seq, 4, fieldsAuthenticator); err != nil {
 		return err
 	}
-	return p.done(seq, "AP-REQ")
+	return p.Done(seq, "AP-REQ")
 }
 
 // apOptions reads "[2] APOptions" (a BIT STRING of at least 32 bits in
 // practice; shorter ones are zero-extended, bits past 32 ignored).
 func (p *parser) apOptions(s *cryptobyte.String) (APOptions, error) {
-	x, err := p.explicit(s, 2, "ap-options")
+	x, err := p.Explicit(s, 2, "ap-options")
 	if err != nil {
 		return 0, err
 	}
 	var bits cryptobyte.String
-	if err := p.read(&x, &bits, asn1.BIT_STRING, "ap-options"); err != nil {
+	if err := p.Read(&x, &bits, asn1.BIT_STRING, "ap-options"); err != nil {
 		return 0, err
 	}
 	if len(bits) == 0 || bits[0] > 7 || (len(bits) == 1 && bits[0] != 0) {
-		return 0, p.fail("ap-options", bits, "bad BIT STRING padding")
+		return 0, p.Fail("ap-options", bits, "bad BIT STRING padding")
 	}
 	var v uint32
 	for i := 1; i < 5; i++ {
@@ -249,35 +250,35 @@ func (p *parser) apOptions(s *cryptobyte.String) (APOptions, error) {
 			v |= uint32(bits[i])
 		}
 	}
-	return APOptions(v), p.done(x, "ap-options")
+	return APOptions(v), p.Done(x, "ap-options")
 }
 
 // ticket reads a Ticket (RFC 4120 §5.3) into k.Realm, k.SName, k.Ticket.
 // ticketField reads the explicitly tagged [n] Ticket of an AP-REQ or a
 // KERB-TGT-REPLY, rejecting bytes after it.
 func (p *parser) ticketField(seq *cryptobyte.String, n uint8, k *Kerberos) error {
-	t, err := p.explicit(seq, n, "ticket")
+	t, err := p.Explicit(seq, n, "ticket")
 	if err != nil {
 		return err
 	}
 	if err := p.ticket(&t, k); err != nil {
 		return err
 	}
-	return p.done(t, "ticket")
+	return p.Done(t, "ticket")
 }
 
 func (p *parser) ticket(s *cryptobyte.String, k *Kerberos) error {
 	var a, seq cryptobyte.String
-	if err := p.read(s, &a, tagTicket, "ticket"); err != nil {
+	if err := p.Read(s, &a, tagTicket, "ticket"); err != nil {
 		return err
 	}
-	if err := p.read(&a, &seq, asn1.SEQUENCE, "ticket"); err != nil {
+	if err := p.Read(&a, &seq, asn1.SEQUENCE, "ticket"); err != nil {
 		return err
 	}
-	if err := p.done(a, "ticket"); err != nil {
+	if err := p.Done(a, "ticket"); err != nil {
 		return err
 	}
-	if err := p.expectInt(&seq, 0, "ticket.tkt-vno", 5); err != nil {
+	if err := p.ExpectInt(&seq, 0, "ticket.tkt-vno", 5); err != nil {
 		return err
 	}
 	var err error
@@ -290,7 +291,7 @@ func (p *parser) ticket(s *cryptobyte.String, k *Kerberos) error {
 	if k.Ticket, err = p.encPartField(&seq, 3, fieldsTicketEncPart); err != nil {
 		return err
 	}
-	return p.done(seq, "ticket")
+	return p.Done(seq, "ticket")
 }
 
 // principalFields names the fields of one PrincipalName for errors;
@@ -311,42 +312,42 @@ var (
 // principal reads "[n] PrincipalName" (RFC 4120 §5.2.2).
 func (p *parser) principal(s *cryptobyte.String, n uint8, names principalFields) (PrincipalName, error) {
 	field := names.whole
-	x, err := p.explicit(s, n, field)
+	x, err := p.Explicit(s, n, field)
 	if err != nil {
 		return PrincipalName{}, err
 	}
 	var seq cryptobyte.String
-	if err := p.read(&x, &seq, asn1.SEQUENCE, field); err != nil {
+	if err := p.Read(&x, &seq, asn1.SEQUENCE, field); err != nil {
 		return PrincipalName{}, err
 	}
-	if err := p.done(x, field); err != nil {
+	if err := p.Done(x, field); err != nil {
 		return PrincipalName{}, err
 	}
-	nt, err := p.integer(&seq, 0, names.nameType, minInt32, maxInt32)
+	nt, err := p.Integer(&seq, 0, names.nameType, der.MinInt32, der.MaxInt32)
 	if err != nil {
 		return PrincipalName{}, err
 	}
-	y, err := p.explicit(&seq, 1, names.nameString)
+	y, err := p.Explicit(&seq, 1, names.nameString)
 	if err != nil {
 		return PrincipalName{}, err
 	}
 	var comps cryptobyte.String
-	if err := p.read(&y, &comps, asn1.SEQUENCE, names.nameString); err != nil {
+	if err := p.Read(&y, &comps, asn1.SEQUENCE, names.nameString); err != nil {
 		return PrincipalName{}, err
 	}
-	if err := p.done(y, names.nameString); err != nil {
+	if err := p.Done(y, names.nameString); err != nil {
 		return PrincipalName{}, err
 	}
 	for c := comps; !c.Empty(); {
 		var v cryptobyte.String
-		if err := p.read(&c, &v, tagGeneralString, names.nameString); err != nil {
+		if err := p.Read(&c, &v, der.TagGeneralString, names.nameString); err != nil {
 			return PrincipalName{}, err
 		}
 	}
 	if comps == nil {
 		comps = cryptobyte.String{}
 	}
-	return PrincipalName{NameType: int32(nt), raw: comps}, p.done(seq, field)
+	return PrincipalName{NameType: int32(nt), raw: comps}, p.Done(seq, field)
 }
 
 // encPartFields names the fields of one EncryptedData for errors.
@@ -366,47 +367,47 @@ var (
 func (p *parser) encPartField(s *cryptobyte.String, n uint8, names encPartFields) (EncPart, error) {
 	field := names.whole
 	var e EncPart
-	x, err := p.explicit(s, n, field)
+	x, err := p.Explicit(s, n, field)
 	if err != nil {
 		return e, err
 	}
 	var seq cryptobyte.String
-	if err := p.read(&x, &seq, asn1.SEQUENCE, field); err != nil {
+	if err := p.Read(&x, &seq, asn1.SEQUENCE, field); err != nil {
 		return e, err
 	}
-	if err := p.done(x, field); err != nil {
+	if err := p.Done(x, field); err != nil {
 		return e, err
 	}
-	et, err := p.integer(&seq, 0, names.etype, minInt32, maxInt32)
+	et, err := p.Integer(&seq, 0, names.etype, der.MinInt32, der.MaxInt32)
 	if err != nil {
 		return e, err
 	}
 	e.Etype = gss.Enctype(et)
-	if seq.PeekASN1Tag(ctx(1)) {
-		kv, err := p.integer(&seq, 1, names.kvno, 0, maxUint32)
+	if seq.PeekASN1Tag(der.Ctx(1)) {
+		kv, err := p.Integer(&seq, 1, names.kvno, 0, der.MaxUint32)
 		if err != nil {
 			return e, err
 		}
 		e.KVNO, e.HasKVNO = uint32(kv), true
 	}
-	y, err := p.explicit(&seq, 2, names.cipher)
+	y, err := p.Explicit(&seq, 2, names.cipher)
 	if err != nil {
 		return e, err
 	}
 	var c cryptobyte.String
-	if err := p.read(&y, &c, asn1.OCTET_STRING, names.cipher); err != nil {
+	if err := p.Read(&y, &c, asn1.OCTET_STRING, names.cipher); err != nil {
 		return e, err
 	}
 	e.CipherLen = len(c)
-	if err := p.done(y, names.cipher); err != nil {
+	if err := p.Done(y, names.cipher); err != nil {
 		return e, err
 	}
-	return e, p.done(seq, field)
+	return e, p.Done(seq, field)
 }
 
 // parseAPRep reads an AP-REP (RFC 4120 §5.5.2).
 func (p *parser) parseAPRep(b []byte, k *Kerberos) error {
-	p.token = "AP-REP"
+	p.Token = "AP-REP"
 	k.MsgType = MsgTypeAPRep
 	seq, err := p.message(b, tagAPRep, MsgTypeAPRep)
 	if err != nil {
@@ -415,44 +416,44 @@ func (p *parser) parseAPRep(b []byte, k *Kerberos) error {
 	if k.EncPart, err = p.encPartField(&seq, 2, fieldsEncPart); err != nil {
 		return err
 	}
-	return p.done(seq, "AP-REP")
+	return p.Done(seq, "AP-REP")
 }
 
 // parseKRBError reads a KRB-ERROR (RFC 4120 §5.9.1).
 func (p *parser) parseKRBError(b []byte, k *Kerberos) error {
-	p.token = "KRB-ERROR"
+	p.Token = "KRB-ERROR"
 	k.MsgType = MsgTypeKRBError
 	seq, err := p.message(b, tagKRBError, MsgTypeKRBError)
 	if err != nil {
 		return err
 	}
-	if seq.PeekASN1Tag(ctx(2)) {
+	if seq.PeekASN1Tag(der.Ctx(2)) {
 		if _, err := p.kerberosTime(&seq, 2, "ctime"); err != nil {
 			return err
 		}
 	}
-	if seq.PeekASN1Tag(ctx(3)) {
-		if _, err := p.integer(&seq, 3, "cusec", 0, 999999); err != nil {
+	if seq.PeekASN1Tag(der.Ctx(3)) {
+		if _, err := p.Integer(&seq, 3, "cusec", 0, 999999); err != nil {
 			return err
 		}
 	}
 	if k.STime, err = p.kerberosTime(&seq, 4, "stime"); err != nil {
 		return err
 	}
-	if _, err := p.integer(&seq, 5, "susec", 0, 999999); err != nil {
+	if _, err := p.Integer(&seq, 5, "susec", 0, 999999); err != nil {
 		return err
 	}
-	code, err := p.integer(&seq, 6, "error-code", minInt32, maxInt32)
+	code, err := p.Integer(&seq, 6, "error-code", der.MinInt32, der.MaxInt32)
 	if err != nil {
 		return err
 	}
 	k.ErrorCode = int32(code)
-	if seq.PeekASN1Tag(ctx(7)) {
+	if seq.PeekASN1Tag(der.Ctx(7)) {
 		if _, err := p.generalString(&seq, 7, "crealm"); err != nil {
 			return err
 		}
 	}
-	if seq.PeekASN1Tag(ctx(8)) {
+	if seq.PeekASN1Tag(der.Ctx(8)) {
 		if _, err := p.principal(&seq, 8, fieldsCName); err != nil {
 			return err
 		}
@@ -463,43 +464,43 @@ func (p *parser) parseKRBError(b []byte, k *Kerberos) error {
 	if k.SName, err = p.principal(&seq, 10, fieldsSName); err != nil {
 		return err
 	}
-	if seq.PeekASN1Tag(ctx(11)) {
+	if seq.PeekASN1Tag(der.Ctx(11)) {
 		if k.EText, err = p.generalString(&seq, 11, "e-text"); err != nil {
 			return err
 		}
 	}
-	if seq.PeekASN1Tag(ctx(12)) {
-		x, err := p.explicit(&seq, 12, "e-data")
+	if seq.PeekASN1Tag(der.Ctx(12)) {
+		x, err := p.Explicit(&seq, 12, "e-data")
 		if err != nil {
 			return err
 		}
 		var d cryptobyte.String
-		if err := p.read(&x, &d, asn1.OCTET_STRING, "e-data"); err != nil {
+		if err := p.Read(&x, &d, asn1.OCTET_STRING, "e-data"); err != nil {
 			return err
 		}
 		k.EDataLen = len(d)
-		if err := p.done(x, "e-data"); err != nil {
+		if err := p.Done(x, "e-data"); err != nil {
 			return err
 		}
 	}
-	return p.done(seq, "KRB-ERROR")
+	return p.Done(seq, "KRB-ERROR")
 }
 
 // kerberosTime reads "[n] KerberosTime" (GeneralizedTime, "YYYYMMDDHHMMSSZ").
 func (p *parser) kerberosTime(s *cryptobyte.String, n uint8, field string) (time.Time, error) {
-	x, err := p.explicit(s, n, field)
+	x, err := p.Explicit(s, n, field)
 	if err != nil {
 		return time.Time{}, err
 	}
 	var v cryptobyte.String
-	if err := p.read(&x, &v, tagKerberosTime, field); err != nil {
+	if err := p.Read(&x, &v, tagKerberosTime, field); err != nil {
 		return time.Time{}, err
 	}
 	t, ok := parseKerberosTime(v)
 	if !ok {
-		return time.Time{}, p.fail(field, v, "bad KerberosTime, want YYYYMMDDHHMMSSZ")
+		return time.Time{}, p.Fail(field, v, "bad KerberosTime, want YYYYMMDDHHMMSSZ")
 	}
-	return t, p.done(x, field)
+	return t, p.Done(x, field)
 }
 
 // parseKerberosTime decodes "YYYYMMDDHHMMSSZ" without allocating.
@@ -531,29 +532,29 @@ func parseKerberosTime(v []byte) (time.Time, bool) {
 // parseTGTReq reads a user-to-user KERB-TGT-REQUEST (U2U draft §4):
 // SEQUENCE { pvno [0], msg-type [1] (16), server-name [2] OPTIONAL, realm [3] OPTIONAL }.
 func (p *parser) parseTGTReq(b []byte, k *Kerberos) error {
-	p.token = "KERB-TGT-REQUEST"
+	p.Token = "KERB-TGT-REQUEST"
 	k.MsgType = MsgTypeTGTReq
 	seq, err := p.u2uMessage(b, MsgTypeTGTReq)
 	if err != nil {
 		return err
 	}
-	if seq.PeekASN1Tag(ctx(2)) {
+	if seq.PeekASN1Tag(der.Ctx(2)) {
 		if k.SName, err = p.principal(&seq, 2, fieldsServerName); err != nil {
 			return err
 		}
 	}
-	if seq.PeekASN1Tag(ctx(3)) {
+	if seq.PeekASN1Tag(der.Ctx(3)) {
 		if k.Realm, err = p.generalString(&seq, 3, "realm"); err != nil {
 			return err
 		}
 	}
-	return p.done(seq, "KERB-TGT-REQUEST")
+	return p.Done(seq, "KERB-TGT-REQUEST")
 }
 
 // parseTGTRep reads a user-to-user KERB-TGT-REPLY (U2U draft §4):
 // SEQUENCE { pvno [0], msg-type [1] (17), ticket [2] Ticket }.
 func (p *parser) parseTGTRep(b []byte, k *Kerberos) error {
-	p.token = "KERB-TGT-REPLY"
+	p.Token = "KERB-TGT-REPLY"
 	k.MsgType = MsgTypeTGTRep
 	seq, err := p.u2uMessage(b, MsgTypeTGTRep)
 	if err != nil {
@@ -562,21 +563,21 @@ func (p *parser) parseTGTRep(b []byte, k *Kerberos) error {
 	if err := p.ticketField(&seq, 2, k); err != nil {
 		return err
 	}
-	return p.done(seq, "KERB-TGT-REPLY")
+	return p.Done(seq, "KERB-TGT-REPLY")
 }
 
 // u2uMessage reads the untagged SEQUENCE of a U2U message spanning all of b.
 func (p *parser) u2uMessage(b []byte, msgType int32) (cryptobyte.String, error) {
 	s := cryptobyte.String(b)
 	var seq cryptobyte.String
-	if err := p.read(&s, &seq, asn1.SEQUENCE, "message"); err != nil {
+	if err := p.Read(&s, &seq, asn1.SEQUENCE, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.done(s, "message"); err != nil {
+	if err := p.Done(s, "message"); err != nil {
 		return nil, err
 	}
-	if err := p.expectInt(&seq, 0, "pvno", 5); err != nil {
+	if err := p.ExpectInt(&seq, 0, "pvno", 5); err != nil {
 		return nil, err
 	}
-	return seq, p.expectInt(&seq, 1, "msg-type", int64(msgType))
+	return seq, p.ExpectInt(&seq, 1, "msg-type", int64(msgType))
 }

@@ -2,7 +2,6 @@ package mechtoken
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/gssnego/gssnego/internal/der"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -117,7 +118,7 @@ func TestAPRepAndU2U(t *testing.T) {
 // Builders for synthetic tokens (no vector holds a KRB-ERROR or TGT-REPLY).
 
 func explicitB(b *cryptobyte.Builder, n uint8, f cryptobyte.BuilderContinuation) {
-	b.AddASN1(ctx(n), f)
+	b.AddASN1(der.Ctx(n), f)
 }
 
 func intB(n uint8, v int64) cryptobyte.BuilderContinuation {
@@ -127,7 +128,7 @@ func intB(n uint8, v int64) cryptobyte.BuilderContinuation {
 func gstrB(n uint8, s string) cryptobyte.BuilderContinuation {
 	return func(b *cryptobyte.Builder) {
 		explicitB(b, n, func(b *cryptobyte.Builder) {
-			b.AddASN1(tagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes([]byte(s)) })
+			b.AddASN1(der.TagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes([]byte(s)) })
 		})
 	}
 }
@@ -140,7 +141,7 @@ func nameB(n uint8, typ int64, comps ...string) cryptobyte.BuilderContinuation {
 				explicitB(b, 1, func(b *cryptobyte.Builder) {
 					b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 						for _, c := range comps {
-							b.AddASN1(tagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes([]byte(c)) })
+							b.AddASN1(der.TagGeneralString, func(b *cryptobyte.Builder) { b.AddBytes([]byte(c)) })
 						}
 					})
 				})
@@ -149,14 +150,7 @@ func nameB(n uint8, typ int64, comps ...string) cryptobyte.BuilderContinuation {
 	}
 }
 
-func frameB(mech gss.OID, inner []byte) []byte {
-	var b cryptobyte.Builder
-	b.AddASN1(tagGSSFraming, func(b *cryptobyte.Builder) {
-		b.AddASN1(asn1.OBJECT_IDENTIFIER, func(b *cryptobyte.Builder) { b.AddBytes([]byte(mech)) })
-		b.AddBytes(inner)
-	})
-	return b.BytesOrPanic()
-}
+func frameB(mech gss.OID, inner []byte) []byte { return gss.AppendFraming(nil, mech, inner) }
 
 // krbError builds a KRB-ERROR (RFC 4120 §5.9.1) with an e-text and e-data.
 func krbError(t testing.TB) []byte {
@@ -235,32 +229,4 @@ func TestTGTReply(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, KindKRB5TGTRep, info.Kind)
 	assert.Equal(t, "krb5 TGT-REP ticket HTTP/localhost@EXAMPLE.TEST etype 18 kvno 1", info.String())
-}
-
-func TestFramingErrorsAreTyped(t *testing.T) {
-	_, _, err := ParseFraming([]byte{0x60, 0x84, 0xff, 0xff, 0xff, 0xff, 0x06})
-	var pe *ParseError
-	require.ErrorAs(t, err, &pe)
-	assert.True(t, errors.Is(err, ErrMalformed))
-	assert.Equal(t, "GSS framing", pe.Token)
-	assert.Equal(t, 0, pe.Offset)
-
-	mech, inner, err := ParseFraming(frameB(gss.MechSPNEGO, []byte{0xa0, 0x00}))
-	require.NoError(t, err)
-	assert.Equal(t, gss.MechSPNEGO, mech)
-	assert.Equal(t, []byte{0xa0, 0x00}, inner)
-
-	other := gss.MustParseOID("1.2.3.4")
-	mech, _, err = ParseFraming(frameB(other, nil))
-	require.NoError(t, err)
-	assert.Equal(t, other, mech)
-
-	_, _, err = ParseFraming([]byte{0x60, 0x03, 0x06, 0x01, 0x80})
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "thisMech", pe.Field)
-	assert.Equal(t, 4, pe.Offset)
-
-	_, _, err = ParseFraming(append(frameB(gss.MechKRB5, []byte{1, 2}), 0))
-	require.ErrorAs(t, err, &pe)
-	assert.Contains(t, pe.Reason, "trailing")
 }

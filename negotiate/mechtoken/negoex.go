@@ -87,13 +87,13 @@ const (
 
 // parseNegoEx reads every message of a NegoEx token; b starts with the signature.
 func (p *parser) parseNegoEx(b []byte, nx *NegoEx) error {
-	p.token = "NegoEx"
+	p.Token = "NegoEx"
 	for rest := b; len(rest) > 0; {
 		if len(rest) < negoExHeaderLen {
-			return p.failf("MESSAGE_HEADER", rest, "truncated: %d bytes, want %d", len(rest), negoExHeaderLen)
+			return p.Failf("MESSAGE_HEADER", rest, "truncated: %d bytes, want %d", len(rest), negoExHeaderLen)
 		}
 		if string(rest[:8]) != negoExSignature {
-			return p.fail("Signature", rest, "not NEGOEXTS")
+			return p.Fail("Signature", rest, "not NEGOEXTS")
 		}
 		m := NegoExMessage{
 			Type:        NegoExMessageType(binary.LittleEndian.Uint32(rest[8:])),
@@ -103,10 +103,10 @@ func (p *parser) parseNegoEx(b []byte, nx *NegoEx) error {
 		}
 		copy(m.ConversationID[:], rest[24:40])
 		if uint64(m.MessageLen) > uint64(len(rest)) {
-			return p.failf("cbMessageLength", rest[20:], "message of %d bytes, only %d left", m.MessageLen, len(rest))
+			return p.Failf("cbMessageLength", rest[20:], "message of %d bytes, only %d left", m.MessageLen, len(rest))
 		}
 		if m.HeaderLen < negoExHeaderLen || m.HeaderLen > m.MessageLen {
-			return p.failf("cbHeaderLength", rest[16:], "header length %d outside [%d, %d]", m.HeaderLen, negoExHeaderLen, m.MessageLen)
+			return p.Failf("cbHeaderLength", rest[16:], "header length %d outside [%d, %d]", m.HeaderLen, negoExHeaderLen, m.MessageLen)
 		}
 		msg := rest[:m.MessageLen]
 		if err := p.negoExBody(msg, &m); err != nil {
@@ -131,17 +131,17 @@ func (p *parser) negoExBody(msg []byte, m *NegoExMessage) error {
 	case NegoExAlert:
 		need = negoExAlertLen
 	default:
-		return p.failf("MessageType", msg[8:], "unknown message type %d", uint32(m.Type))
+		return p.Failf("MessageType", msg[8:], "unknown message type %d", uint32(m.Type))
 	}
 	if int(m.HeaderLen) < need {
-		return p.failf("cbHeaderLength", msg[16:], "%d bytes, a %v message needs %d", m.HeaderLen, m.Type, need)
+		return p.Failf("cbHeaderLength", msg[16:], "%d bytes, a %v message needs %d", m.HeaderLen, m.Type, need)
 	}
 	switch need {
 	case negoExNegoLen:
 		off := binary.LittleEndian.Uint32(msg[80:])
 		n := binary.LittleEndian.Uint16(msg[84:])
 		if uint64(off)+uint64(n)*guidLen > uint64(len(msg)) {
-			return p.failf("AuthSchemes", msg[80:], "%d schemes at offset %d past the end of the %d-byte message", n, off, len(msg))
+			return p.Failf("AuthSchemes", msg[80:], "%d schemes at offset %d past the end of the %d-byte message", n, off, len(msg))
 		}
 		m.AuthSchemes = make([]GUID, n)
 		for i := range m.AuthSchemes {
@@ -150,14 +150,14 @@ func (p *parser) negoExBody(msg []byte, m *NegoExMessage) error {
 		eoff := binary.LittleEndian.Uint32(msg[88:])
 		en := binary.LittleEndian.Uint16(msg[92:])
 		if uint64(eoff)+uint64(en)*12 > uint64(len(msg)) { // EXTENSION: type + BYTE_VECTOR
-			return p.failf("Extensions", msg[88:], "%d extensions at offset %d past the end of the %d-byte message", en, eoff, len(msg))
+			return p.Failf("Extensions", msg[88:], "%d extensions at offset %d past the end of the %d-byte message", en, eoff, len(msg))
 		}
 		return nil
 	case negoExExchangeLen:
 		off := binary.LittleEndian.Uint32(msg[56:])
 		n := binary.LittleEndian.Uint32(msg[60:])
 		if uint64(off)+uint64(n) > uint64(len(msg)) {
-			return p.failf("Exchange", msg[56:], "offset %d + length %d past the end of the %d-byte message", off, n, len(msg))
+			return p.Failf("Exchange", msg[56:], "offset %d + length %d past the end of the %d-byte message", off, n, len(msg))
 		}
 		m.ExchangeLen = int(n)
 	case negoExAlertLen:

@@ -279,29 +279,29 @@ const (
 
 // parseNTLM reads an NTLMSSP message; b starts with the signature.
 func (p *parser) parseNTLM(b []byte, n *NTLM) (Kind, error) {
-	p.token = "NTLMSSP"
+	p.Token = "NTLMSSP"
 	if len(b) < 12 {
-		return 0, p.fail("MessageType", b[len(b):], "truncated")
+		return 0, p.Fail("MessageType", b[len(b):], "truncated")
 	}
 	n.MessageType = binary.LittleEndian.Uint32(b[8:])
 	switch n.MessageType {
 	case NTLMNegotiate:
-		p.token = "NTLMSSP NEGOTIATE"
+		p.Token = "NTLMSSP NEGOTIATE"
 		return KindNTLMNegotiate, p.ntlmNegotiate(b, n)
 	case NTLMChallenge:
-		p.token = "NTLMSSP CHALLENGE"
+		p.Token = "NTLMSSP CHALLENGE"
 		return KindNTLMChallenge, p.ntlmChallenge(b, n)
 	case NTLMAuthenticate:
-		p.token = "NTLMSSP AUTHENTICATE"
+		p.Token = "NTLMSSP AUTHENTICATE"
 		return KindNTLMAuthenticate, p.ntlmAuthenticate(b, n)
 	}
-	return 0, p.failf("MessageType", b[8:], "unknown message type %d", n.MessageType)
+	return 0, p.Failf("MessageType", b[8:], "unknown message type %d", n.MessageType)
 }
 
 // ntlmMin checks the fixed part of a message is there.
 func (p *parser) ntlmMin(b []byte, min int) error {
 	if len(b) < min {
-		return p.failf("header", b[len(b):], "truncated: %d bytes, want at least %d", len(b), min)
+		return p.Failf("header", b[len(b):], "truncated: %d bytes, want at least %d", len(b), min)
 	}
 	return nil
 }
@@ -315,7 +315,7 @@ func (p *parser) ntlmField(b []byte, at int, field string) ([]byte, error) {
 		return nil, nil
 	}
 	if uint64(off)+uint64(l) > uint64(len(b)) {
-		return nil, p.failf(field, b[at:], "offset %d + length %d past the end of the %d-byte message", off, l, len(b))
+		return nil, p.Failf(field, b[at:], "offset %d + length %d past the end of the %d-byte message", off, l, len(b))
 	}
 	return b[off : int(off)+int(l)], nil
 }
@@ -412,10 +412,10 @@ func (p *parser) ntlmAuthenticate(b []byte, n *NTLM) error {
 		at = 64
 	}
 	if len(b) < at+ntlmMICLen {
-		return p.failf("MIC", b[len(b):], "MsvAvFlags announces a MIC but the message ends at %d bytes", len(b))
+		return p.Failf("MIC", b[len(b):], "MsvAvFlags announces a MIC but the message ends at %d bytes", len(b))
 	}
 	if minOff < uint32(at+ntlmMICLen) {
-		return p.failf("MIC", b[at:], "MsvAvFlags announces a MIC at offset %d but payload starts at offset %d, inside it", at, minOff)
+		return p.Failf("MIC", b[at:], "MsvAvFlags announces a MIC at offset %d but payload starts at offset %d, inside it", at, minOff)
 	}
 	n.MIC, n.MICOffset = Hex(b[at:at+ntlmMICLen:at+ntlmMICLen]), at
 	return nil
@@ -438,11 +438,11 @@ func (p *parser) ntlmV2Response(nt []byte, n *NTLM) error {
 	}
 	n.NTLMv2 = true
 	if len(nt) < ntlmProofLen+ntlmClientChallHdr {
-		return p.failf("NtChallengeResponse", nt, "NTLMv2 response of %d bytes, want at least %d", len(nt), ntlmProofLen+ntlmClientChallHdr)
+		return p.Failf("NtChallengeResponse", nt, "NTLMv2 response of %d bytes, want at least %d", len(nt), ntlmProofLen+ntlmClientChallHdr)
 	}
 	cc := nt[ntlmProofLen:]
 	if cc[0] != 1 || cc[1] != 1 {
-		return p.failf("NtChallengeResponse.RespType", cc, "RespType %d HiRespType %d, want 1 1", cc[0], cc[1])
+		return p.Failf("NtChallengeResponse.RespType", cc, "RespType %d HiRespType %d, want 1 1", cc[0], cc[1])
 	}
 	var err error
 	var flags uint32
@@ -459,11 +459,11 @@ func (p *parser) avPairs(b []byte, field string) (AVPairs, uint32, error) {
 	var flags uint32
 	for rest := b; ; {
 		if len(rest) < 4 {
-			return nil, 0, p.fail(field, rest, "truncated AV_PAIR list: no MsvAvEOL")
+			return nil, 0, p.Fail(field, rest, "truncated AV_PAIR list: no MsvAvEOL")
 		}
 		id, l := AvID(binary.LittleEndian.Uint16(rest)), int(binary.LittleEndian.Uint16(rest[2:]))
 		if 4+l > len(rest) {
-			return nil, 0, p.failf(field, rest, "%v of %d bytes past the end of the list", id, l)
+			return nil, 0, p.Failf(field, rest, "%v of %d bytes past the end of the list", id, l)
 		}
 		switch id {
 		case AvEOL:
@@ -471,7 +471,7 @@ func (p *parser) avPairs(b []byte, field string) (AVPairs, uint32, error) {
 			return AVPairs(b[:end:end]), flags, nil
 		case AvFlags:
 			if l != 4 {
-				return nil, 0, p.failf(field, rest, "MsvAvFlags of %d bytes, want 4", l)
+				return nil, 0, p.Failf(field, rest, "MsvAvFlags of %d bytes, want 4", l)
 			}
 			flags = binary.LittleEndian.Uint32(rest[4:])
 		}

@@ -167,24 +167,24 @@ func cfxFamily(n int) EnctypeFamily {
 func (p *parser) parseCFX(b []byte, c *CFX) (Kind, error) {
 	c.TokID = binary.BigEndian.Uint16(b)
 	kind, fillerEnd := KindKRB5MIC, 8
-	p.token = "RFC 4121 MIC"
+	p.Token = "RFC 4121 MIC"
 	if c.TokID == TokIDWrap {
-		kind, fillerEnd, p.token = KindKRB5Wrap, 4, "RFC 4121 Wrap"
+		kind, fillerEnd, p.Token = KindKRB5Wrap, 4, "RFC 4121 Wrap"
 	}
 	if len(b) < cfxHeaderLen {
-		return 0, p.failf("header", b[len(b):], "truncated: %d bytes, want at least %d", len(b), cfxHeaderLen)
+		return 0, p.Failf("header", b[len(b):], "truncated: %d bytes, want at least %d", len(b), cfxHeaderLen)
 	}
 	c.Flags = CFXFlags(b[2])
 	for i := 3; i < fillerEnd; i++ {
 		if b[i] != 0xff {
-			return 0, p.failf("Filler", b[i:], "byte 0x%02x, want 0xff", b[i])
+			return 0, p.Failf("Filler", b[i:], "byte 0x%02x, want 0xff", b[i])
 		}
 	}
 	c.SeqNum = binary.BigEndian.Uint64(b[8:])
 	c.PayloadLen = len(b) - cfxHeaderLen
 	if kind == KindKRB5MIC {
 		if c.PayloadLen == 0 {
-			return 0, p.fail("SGN_CKSUM", b[cfxHeaderLen:], "truncated: empty checksum")
+			return 0, p.Fail("SGN_CKSUM", b[cfxHeaderLen:], "truncated: empty checksum")
 		}
 		c.ChecksumLen = c.PayloadLen
 		c.Family = cfxFamily(c.ChecksumLen)
@@ -194,7 +194,7 @@ func (p *parser) parseCFX(b []byte, c *CFX) (Kind, error) {
 	c.RRC = binary.BigEndian.Uint16(b[6:])
 	if c.Flags&FlagSealed == 0 {
 		if int(c.EC) > c.PayloadLen {
-			return 0, p.failf("EC", b[4:], "checksum length %d exceeds the %d payload bytes", c.EC, c.PayloadLen)
+			return 0, p.Failf("EC", b[4:], "checksum length %d exceeds the %d payload bytes", c.EC, c.PayloadLen)
 		}
 		c.ChecksumLen = int(c.EC)
 		c.Family = cfxFamily(c.ChecksumLen)
@@ -234,43 +234,43 @@ func sealMatches(seal uint16, f EnctypeFamily) bool {
 func (p *parser) parseLegacy(inner []byte, l *Legacy) (Kind, error) {
 	l.TokID = binary.BigEndian.Uint16(inner)
 	kind := KindKRB5LegacyMIC
-	p.token = "RFC 1964 MIC"
+	p.Token = "RFC 1964 MIC"
 	if l.TokID == TokIDLegacyWrap {
-		kind, p.token = KindKRB5LegacyWrap, "RFC 1964 Wrap"
+		kind, p.Token = KindKRB5LegacyWrap, "RFC 1964 Wrap"
 	}
 	if len(inner) < legacyHeaderLen {
-		return 0, p.failf("header", inner[len(inner):], "truncated: %d bytes, want at least %d", len(inner), legacyHeaderLen)
+		return 0, p.Failf("header", inner[len(inner):], "truncated: %d bytes, want at least %d", len(inner), legacyHeaderLen)
 	}
 	l.SGNAlg = binary.LittleEndian.Uint16(inner[2:])
 	ck, fam, ok := legacyChecksumLen(l.SGNAlg)
 	if !ok {
-		return 0, p.failf("SGN_ALG", inner[2:], "unknown value %02x %02x", inner[2], inner[3])
+		return 0, p.Failf("SGN_ALG", inner[2:], "unknown value %02x %02x", inner[2], inner[3])
 	}
 	l.ChecksumLen, l.Family = ck, fam
 	fillerAt := 4
 	if kind == KindKRB5LegacyWrap {
 		l.SealAlg = binary.LittleEndian.Uint16(inner[4:])
 		if !sealMatches(l.SealAlg, fam) {
-			return 0, p.failf("SEAL_ALG", inner[4:], "value %02x %02x does not fit SGN_ALG %02x %02x",
+			return 0, p.Failf("SEAL_ALG", inner[4:], "value %02x %02x does not fit SGN_ALG %02x %02x",
 				inner[4], inner[5], inner[2], inner[3])
 		}
 		fillerAt = 6
 	}
 	for i := fillerAt; i < legacyHeaderLen; i++ {
 		if inner[i] != 0xff {
-			return 0, p.failf("Filler", inner[i:], "byte 0x%02x, want 0xff", inner[i])
+			return 0, p.Failf("Filler", inner[i:], "byte 0x%02x, want 0xff", inner[i])
 		}
 	}
 	need := legacyHeaderLen + legacySeqLen + ck
 	if len(inner) < need {
-		return 0, p.failf("SGN_CKSUM", inner[len(inner):], "truncated: %d bytes, want %d", len(inner), need)
+		return 0, p.Failf("SGN_CKSUM", inner[len(inner):], "truncated: %d bytes, want %d", len(inner), need)
 	}
 	l.PayloadLen = len(inner) - need
 	if kind == KindKRB5LegacyMIC && l.PayloadLen != 0 {
-		return 0, p.failf("MIC", inner[need:], "%d trailing bytes", l.PayloadLen)
+		return 0, p.Failf("MIC", inner[need:], "%d trailing bytes", l.PayloadLen)
 	}
 	if kind == KindKRB5LegacyWrap && l.PayloadLen < 8 {
-		return 0, p.fail("Confounder", inner[len(inner):], "truncated: wrap token without its 8-byte confounder")
+		return 0, p.Fail("Confounder", inner[len(inner):], "truncated: wrap token without its 8-byte confounder")
 	}
 	return kind, nil
 }

@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/der"
 )
 
 // Kind says what a sniffed token is.
@@ -125,17 +126,17 @@ func Sniff(b []byte) (Info, error) {
 }
 
 func sniff(b []byte, info *Info) error {
-	p := parser{base: b}
+	p := parser{der.Parser{Base: b}}
 	var err error
 	switch {
 	case len(b) == 0:
 		return nil
-	case b[0] == uint8(tagGSSFraming):
+	case b[0] == gss.TagFraming:
 		var inner []byte
-		p.token = "GSS framing"
-		if info.Mech, inner, err = p.framing(b); err != nil {
+		if info.Mech, inner, err = gss.ParseFraming(b); err != nil {
 			return err
 		}
+		p.Token = "GSS framing"
 		return p.sniffFramed(inner, info)
 	case b[0] == uint8(tagAPReq) || b[0] == uint8(tagAPRep) || b[0] == uint8(tagKRBError):
 		info.Kind, err = p.parseRawKerberos(b, &info.Kerberos)
@@ -159,8 +160,8 @@ func (p *parser) sniffFramed(inner []byte, info *Info) error {
 		return nil // some other mechanism's framed token: opaque
 	}
 	if len(inner) < 2 {
-		p.token = "krb5 token"
-		return p.fail("TOK_ID", inner, "truncated")
+		p.Token = "krb5 token"
+		return p.Fail("TOK_ID", inner, "truncated")
 	}
 	var err error
 	switch binary.BigEndian.Uint16(inner) {

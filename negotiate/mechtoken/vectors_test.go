@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/gssnego/gssnego/internal/der"
 )
 
 // The files in testdata/ are copies of the project's real tokens
@@ -53,11 +55,11 @@ func spnegoParts(b []byte) (tok, mic []byte, isSPNEGO bool) {
 	case len(b) > 0 && b[0] == 0x60:
 		var outer, oid cryptobyte.String
 		if !s.ReadASN1(&outer, 0x60) || !outer.ReadASN1(&oid, asn1.OBJECT_IDENTIFIER) ||
-			string(oid) != "\x2b\x06\x01\x05\x05\x02" || !outer.ReadASN1(&body, ctx(0)) {
+			string(oid) != "\x2b\x06\x01\x05\x05\x02" || !outer.ReadASN1(&body, der.Ctx(0)) {
 			return b, nil, false
 		}
 	case len(b) > 0 && b[0] == 0xa1:
-		if !s.ReadASN1(&body, ctx(1)) {
+		if !s.ReadASN1(&body, der.Ctx(1)) {
 			return b, nil, false
 		}
 	default:
@@ -74,8 +76,8 @@ func spnegoParts(b []byte) (tok, mic []byte, isSPNEGO bool) {
 			return b, nil, false
 		}
 		var v cryptobyte.String
-		if (tag == ctx(2) || tag == ctx(3) || tag == ctx(4)) && field.ReadASN1(&v, asn1.OCTET_STRING) {
-			if tag == ctx(2) {
+		if (tag == der.Ctx(2) || tag == der.Ctx(3) || tag == der.Ctx(4)) && field.ReadASN1(&v, asn1.OCTET_STRING) {
+			if tag == der.Ctx(2) {
 				tok = v
 			} else {
 				mic = v

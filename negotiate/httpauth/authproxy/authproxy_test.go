@@ -35,6 +35,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gss/tlsbinding"
 	"github.com/gssnego/gssnego/internal/apache"
 	"github.com/gssnego/gssnego/internal/httppeer"
 	"github.com/gssnego/gssnego/internal/lab"
@@ -352,7 +353,7 @@ func TestProxyTLSChannelBindings(t *testing.T) {
 	b := newBackend(t, nil)
 	u, _ := url.Parse(b.URL)
 	cert, leaf := selfSigned(t)
-	auth := &httpauth.Server{Config: negotiate.Config{Provider: prov, ChannelBindings: httpauth.TLSServerEndPoint(leaf)}}
+	auth := &httpauth.Server{Config: negotiate.Config{Provider: prov, ChannelBindings: tlsbinding.ServerEndPoint(leaf)}}
 	p := &authproxy.Proxy{Backend: u, Auth: auth}
 	h, err := p.Handler()
 	require.NoError(t, err)
