@@ -77,7 +77,7 @@ func established(t *testing.T, ctx gss.SecContext) {
 	info, err := ctx.Inquire()
 	require.NoError(t, err)
 	assert.True(t, info.Established)
-	if e, ok := ctx.(interface{ Record() negotiate.Record }); ok {
+	if e, ok := ctx.(negotiate.Recorder); ok {
 		v := e.Record().Transcript.Verdict
 		assert.Equal(t, negotiate.ResultOK, v.Result, "inspector verdict: %s", v.Reason)
 	}
@@ -165,7 +165,7 @@ func TestSeedScenario(t *testing.T) {
 				assert.Equal(t, negotiate.NegStateAcceptCompleted, t4.NegState)
 				assert.Nil(t, t4.MechListMIC)
 			}
-			for _, side := range []interface{ Record() negotiate.Record }{client, server} {
+			for _, side := range []negotiate.Recorder{client, server} {
 				rec := side.Record()
 				assert.Equal(t, tc.wantMIC, rec.MICSent)
 				assert.Equal(t, tc.wantMIC, rec.MICReceived)

@@ -369,16 +369,24 @@ func identityOf(ctx gss.SecContext) *Identity {
 		id.Info = info
 		id.Principal = info.InitiatorName
 	}
-	switch c := ctx.(type) {
-	case interface{ Record() negotiate.Record }:
-		rec := c.Record()
-		id.Record = &rec
-		id.Transcript = &rec.Transcript
-	case interface{ Transcript() negotiate.Transcript }:
-		tr := c.Transcript()
-		id.Transcript = &tr
-	}
+	id.Record, id.Transcript = sessionRecord(ctx)
 	return id
+}
+
+// sessionRecord returns what ctx says about its exchange: the engine's
+// Record (and its Transcript) for a negotiate.Recorder, the Transcript
+// alone for any other negotiate.Session (Native), nothing for a context
+// of another kind (a NewContext hook's raw krb5 context).
+func sessionRecord(ctx gss.SecContext) (*negotiate.Record, *negotiate.Transcript) {
+	switch c := ctx.(type) {
+	case negotiate.Recorder:
+		rec := c.Record()
+		return &rec, &rec.Transcript
+	case negotiate.Session:
+		tr := c.Transcript()
+		return nil, &tr
+	}
+	return nil, nil
 }
 
 // challenge answers status with "WWW-Authenticate: Negotiate [token]".
