@@ -90,11 +90,18 @@ func (id *Identity) TakeDelegatedCredential() (gss.Credential, error) {
 	if err != nil {
 		return nil, err
 	}
+	if testHookTake != nil {
+		testHookTake()
+	}
 	id.deleg.mu.Lock()
 	id.deleg.taken = true
 	id.deleg.mu.Unlock()
 	return cred, nil
 }
+
+// testHookTake, when set by a test, runs inside TakeDelegatedCredential
+// where a concurrent release could interleave.
+var testHookTake func()
 
 // takeDelegation moves ctx's delegated credential, if any, into id; a
 // backend that cannot hand one over leaves none.
