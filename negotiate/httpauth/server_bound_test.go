@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,7 +57,9 @@ func TestServerStepBoundedByRequest(t *testing.T) {
 	rec := httptest.NewRecorder()
 	done := make(chan struct{})
 	go func() { defer close(done); h.ServeHTTP(rec, req) }()
-	defer close(step.release) // lets the step end, bound or not
+	var once sync.Once
+	release := func() { once.Do(func() { close(step.release) }) }
+	t.Cleanup(release) // lets the step end, bound or not
 
 	<-step.entered
 	cancel()
@@ -70,5 +73,30 @@ func TestServerStepBoundedByRequest(t *testing.T) {
 	}
 	if n := step.closed.Load(); n != 0 {
 		t.Errorf("context closed %d times while its step was still running", n)
+	}
+
+	// Once the step returns, the context is closed and the slot is free.
+	release()
+	for i := 0; step.closed.Load() == 0; i++ {
+		if i == 500 {
+			t.Fatal("the abandoned step's context was never closed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	next := &stuckStep{entered: make(chan struct{}), release: make(chan struct{})}
+	close(next.release)
+	step = next
+	req2 := httptest.NewRequest("GET", "/", nil)
+	req2.Header = req.Header.Clone()
+	rec = httptest.NewRecorder()
+	finished := make(chan struct{})
+	go func() { defer close(finished); h.ServeHTTP(rec, req2) }()
+	select {
+	case <-finished:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handshake slot was not freed by the abandoned step")
+	}
+	if n := next.closed.Load(); n != 1 {
+		t.Errorf("the failed step's context closed %d times, want 1", n)
 	}
 }
