@@ -101,7 +101,7 @@ func TestHandshakeRacesContinue(t *testing.T) {
 	if _, err := readPacket(server, maxPacket); err != nil { // the first token: the handshake now waits
 		t.Fatal(err)
 	}
-	_, _, _ = g.Continue([]byte("misuse")) // ends the exchange from another goroutine
+	_, _, _ = g.Continue([]byte("misuse"))  // ends the exchange from another goroutine
 	go writePacket(server, []byte("reply")) // unread if the handshake has already ended
 	if err := <-result; err != nil {
 		t.Fatal(err)
