@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
@@ -24,12 +25,8 @@ func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 func lab(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Shared(t)
-	p, err := platformProvider()
-	require.NoError(t, err)
-	return r, p
+	return r, testlab.Provider(t)
 }
-
-func platformProvider() (gss.Provider, error) { return platform.Provider() }
 
 // inEtypeProcess runs a subtest whose session key must be etype e. For RC4
 // that needs another krb5.conf (PreferEnctypes), which Heimdal only reads
