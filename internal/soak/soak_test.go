@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
-	"github.com/gssnego/gssnego/gssapi_unix"
+	"github.com/gssnego/gssnego/internal/cheap"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
@@ -33,7 +33,7 @@ var (
 
 func TestMain(m *testing.M) {
 	noThreadCache()
-	CHeap = gssapi_unix.CHeapInUse
+	CHeap = cheap.InUse
 	os.Exit(testrealm.Main(m))
 }
 
