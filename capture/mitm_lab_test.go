@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/pcaprec"
 	"github.com/gssnego/gssnego/internal/samplerelay"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
