@@ -12,7 +12,7 @@
 // wrapped PDUs after the bind are counted as traffic), SMB2 (NEGOTIATE
 // and SESSION_SETUP security buffers), DCE/RPC (bind and alter-context
 // auth verifiers) and the MSDN SSPI sockets sample (LE32-framed tokens,
-// examples/sspisample). A connection caught mid-exchange is judged as a
+// internal/sspisample). A connection caught mid-exchange is judged as a
 // partial transcript; an exchange a peer refused right after a token that
 // lacked its due mechListMIC is marked Refused. docs/audit.md says what is
 // and is not reconstructed.

@@ -14,13 +14,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/pcaprec"
 	"github.com/gssnego/gssnego/internal/samplerelay"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 // The binary's realm: the sample client and server run in this process,
@@ -36,8 +37,7 @@ func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 // refused the token), and nothing else.
 func TestAuditLiveMITMSample(t *testing.T) {
 	testrealm.Shared(t)
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	// One address of 127/8 for this test: the capture filter then holds
 	// its traffic and nothing else this machine sends over lo.
 	host := fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(254), rand.IntN(256), 1+rand.IntN(254))

@@ -9,7 +9,7 @@ import (
 )
 
 // sampleCarrier reads the MSDN "SSPI with Windows Sockets" sample protocol
-// (docs/protocol.md, examples/sspisample): every authentication token is
+// (docs/protocol.md, internal/sspisample): every authentication token is
 // a frame of a 4-byte little-endian length and the token; after the last
 // one the server sends, unframed, [LE32 tlen][trailer][ciphertext] and
 // closes. The sample has no port of its own worth trusting (2000 by

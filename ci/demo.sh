@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: a throwaway MIT realm on loopback, the MSDN "SSPI with Windows
-# Sockets" sample server and client in Go (examples/sspisample; the CLI's
+# Sockets" sample server and client in Go (internal/sspisample; the CLI's
 # `gssnego server` / `gssnego client`), and each negotiation transcript with
 # the inspector's mechListMIC verdicts: optimistic Kerberos (no MIC due), no
 # optimistic token (MICs due, exchanged and verified), the same through a man

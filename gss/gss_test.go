@@ -100,3 +100,22 @@ func TestFaultsFromSSPICodes(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultUnavailable: a linked backend that cannot work (gssapi_unix
+// without cgo) makes Default's error say why, still matching ErrNoProvider.
+func TestDefaultUnavailable(t *testing.T) {
+	registryMu.Lock()
+	saved, savedReg := unavailable, registry
+	unavailable, registry = nil, nil
+	registryMu.Unlock()
+	t.Cleanup(func() {
+		registryMu.Lock()
+		unavailable, registry = saved, savedReg
+		registryMu.Unlock()
+	})
+	RegisterUnavailable("built without cgo")
+	_, err := Default()
+	assert.ErrorIs(t, err, ErrNoProvider)
+	assert.Contains(t, err.Error(), "built without cgo")
+	assert.NotContains(t, err.Error(), "import github.com/gssnego/gssnego/platform")
+}

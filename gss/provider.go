@@ -2,6 +2,8 @@ package gss
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -25,9 +27,10 @@ type Provider interface {
 }
 
 var (
-	registryMu sync.Mutex
-	registry   func() (Provider, error)
-	regName    string
+	registryMu  sync.Mutex
+	registry    func() (Provider, error)
+	regName     string
+	unavailable []string // why a backend the build links cannot work
 )
 
 // RegisterProvider makes newProvider the build's default backend. Backends
@@ -38,15 +41,44 @@ func RegisterProvider(name string, newProvider func() (Provider, error)) {
 	registry, regName = newProvider, name
 }
 
-// ErrNoProvider is returned by Default when no backend is linked in.
+// RegisterUnavailable records why a backend the build links cannot provide
+// anything (gssapi_unix built without cgo): Default's error then says what
+// is missing instead of suggesting an import the program already has. A
+// provider registered by another backend still wins.
+func RegisterUnavailable(reason string) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	unavailable = append(unavailable, reason)
+}
+
+// ErrNoProvider is returned by Default when no backend is linked in, or
+// (as a *NoProviderError matching it) when the linked ones cannot work.
 var ErrNoProvider = errors.New("gss: no provider registered; import github.com/gssnego/gssnego/platform")
+
+// NoProviderError is Default's error when the build links a backend that
+// registered why it cannot work (RegisterUnavailable). It matches
+// ErrNoProvider.
+type NoProviderError struct {
+	Reasons []string
+}
+
+func (e *NoProviderError) Error() string {
+	return "gss: no provider: " + strings.Join(e.Reasons, "; ")
+}
+
+// Is makes the error match ErrNoProvider.
+func (e *NoProviderError) Is(target error) bool { return target == ErrNoProvider }
 
 // Default returns the registered platform provider.
 func Default() (Provider, error) {
 	registryMu.Lock()
 	f := registry
+	reasons := slices.Clone(unavailable)
 	registryMu.Unlock()
 	if f == nil {
+		if len(reasons) > 0 {
+			return nil, &NoProviderError{Reasons: reasons}
+		}
 		return nil, ErrNoProvider
 	}
 	return f()

@@ -1,9 +1,15 @@
-//go:build !windows && cgo
+//go:build !windows && cgo && gssnego_bench
 
 package gssapi_unix
 
 /*
 #include "gss_shim.h"
+
+// In benchloop_shim.c (gssnego_bench builds only).
+OM_uint32 gn_bench_get_mic(gss_ctx_id_t ctx, const void *msg, size_t len,
+                           long n);
+OM_uint32 gn_bench_wrap_unwrap(gss_ctx_id_t a, gss_ctx_id_t b, const void *msg,
+                               size_t len, long n);
 */
 import "C"
 

@@ -17,10 +17,12 @@
 // heimdal-krb5; Debian: heimdal-multidev). Everything that differs lives in
 // mit.go/mit_shim.c and heimdal.go/heimdal_shim.c; the rest (gss_shim.c,
 // name.go, cred.go, context.go, inquire.go, iov.go, option.go, status.go,
-// buffer.go, framing.go, provider.go, and the C reference loops for the
-// benchmarks in benchloop*.go) is shared; lsan_asan.c is only built with
-// -asan. Without cgo the package is empty (only this file)
-// and nothing is registered; on Windows the SSPI backend is used instead.
+// buffer.go, framing.go, provider.go) is shared; lsan_asan.c is only built
+// with -asan, and the C reference loops of the benchmarks (benchloop*.go,
+// benchloop_shim.c) only with -tags gssnego_bench, so that no user's binary
+// carries them. Without cgo the package registers nothing but the reason
+// (nocgo.go: gss.Default's error then says cgo is missing); on Windows the
+// SSPI backend is used instead.
 //
 // # What the library is asked for
 //

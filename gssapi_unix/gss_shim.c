@@ -405,38 +405,3 @@ OM_uint32 gn_unwrap_iov(OM_uint32 *minor, gss_ctx_id_t ctx, const void *header,
 	iov[2].type = GSS_IOV_BUFFER_TYPE_EMPTY;
 	return gss_unwrap_iov(minor, ctx, conf_state, NULL, iov, 3);
 }
-
-OM_uint32 gn_bench_get_mic(gss_ctx_id_t ctx, const void *msg, size_t len,
-                           long n) {
-	OM_uint32 major = GSS_S_COMPLETE, minor;
-	gss_buffer_desc m = in_buf(msg, len), t;
-	long i;
-	for (i = 0; i < n && !GSS_ERROR(major); i++) {
-		major = gss_get_mic(&minor, ctx, GSS_C_QOP_DEFAULT, &m, &t);
-		if (!GSS_ERROR(major)) {
-			gss_release_buffer(&minor, &t);
-		}
-	}
-	return major;
-}
-
-OM_uint32 gn_bench_wrap_unwrap(gss_ctx_id_t a, gss_ctx_id_t b, const void *msg,
-                               size_t len, long n) {
-	OM_uint32 major = GSS_S_COMPLETE, minor;
-	gss_buffer_desc m = in_buf(msg, len), w, u;
-	int conf;
-	long i;
-	for (i = 0; i < n; i++) {
-		major = gss_wrap(&minor, a, 1, GSS_C_QOP_DEFAULT, &m, &conf, &w);
-		if (GSS_ERROR(major)) {
-			break;
-		}
-		major = gss_unwrap(&minor, b, &w, &u, &conf, NULL);
-		gss_release_buffer(&minor, &w);
-		if (GSS_ERROR(major)) {
-			break;
-		}
-		gss_release_buffer(&minor, &u);
-	}
-	return major;
-}

@@ -184,10 +184,4 @@ OM_uint32 gn_session_enctype(OM_uint32 *minor, gss_ctx_id_t ctx,
 // The implementation's version string, or NULL when it has none.
 const char *gn_library_version(void);
 
-// Benchmark loops (run n times on one context, no Go in between).
-OM_uint32 gn_bench_get_mic(gss_ctx_id_t ctx, const void *msg, size_t len,
-                           long n);
-OM_uint32 gn_bench_wrap_unwrap(gss_ctx_id_t a, gss_ctx_id_t b, const void *msg,
-                               size_t len, long n);
-
 #endif

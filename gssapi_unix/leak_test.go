@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/cleak"
 )
 
 // TestLeakLoop runs GSSNEGO_LEAKCHECK_N (default 1000) complete lifecycles —
@@ -37,7 +38,7 @@ func TestLeakLoop(t *testing.T) {
 		leakDelegation(t, p, dir)
 	}
 	if os.Getenv("GSSNEGO_LEAKCHECK_SELFTEST") == "1" {
-		leakForSelfTest(n)
+		cleak.Leak(n)
 	}
 	// Anything left to the cleanup safety net is freed now.
 	runtime.GC()

@@ -8,7 +8,7 @@
 #   GSSNEGO_LEAKCHECK_N=200 gssapi_unix/leakcheck.sh
 #
 # Every run starts with a self-test: the same loop with a deliberate C leak
-# (GSSNEGO_LEAKCHECK_SELFTEST=1, leak_selftest.go) must FAIL. A checker that
+# (GSSNEGO_LEAKCHECK_SELFTEST=1, internal/cleak) must FAIL. A checker that
 # cannot run here, or that runs and sees nothing, fails the script instead
 # of passing it.
 #

@@ -1,4 +1,4 @@
-//go:build !windows && cgo
+//go:build !windows && cgo && gssnego_bench
 
 package gssapi_unix
 
@@ -18,8 +18,8 @@ import (
 // of ours ÷ C within a round, so drift in the machine's load between
 // variants cancels out. Run, e.g. for 30 rounds:
 //
-//	go test -run '^$' -bench Ratio -benchtime 30x ./gssapi_unix/
-//	go test -run '^$' -bench Ratio -benchtime 30x -tags heimdal ./gssapi_unix/
+//	go test -run '^$' -bench Ratio -benchtime 30x -tags gssnego_bench ./gssapi_unix/
+//	go test -run '^$' -bench Ratio -benchtime 30x -tags heimdal,gssnego_bench ./gssapi_unix/
 
 // ratioRounds times each variant of a round and reports, per variant after
 // the first (the reference), the median ratio to the reference as

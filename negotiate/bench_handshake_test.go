@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
@@ -47,10 +48,7 @@ func BenchmarkHandshakeNativeSPNEGO(b *testing.B) {
 
 func benchHandshake(b *testing.B, pair func(gss.Provider, gss.Name) (mitm.Peer, mitm.Peer, func())) {
 	r := testrealm.Shared(b)
-	p, err := platformProvider()
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := testlab.Provider(b)
 	n, err := p.ImportName(testrealm.ServiceHTTP+"@"+r.Name, gss.NameKerberosPrincipal)
 	if err != nil {
 		b.Fatal(err)

@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
@@ -24,12 +25,8 @@ func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 func lab(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Shared(t)
-	p, err := platformProvider()
-	require.NoError(t, err)
-	return r, p
+	return r, testlab.Provider(t)
 }
-
-func platformProvider() (gss.Provider, error) { return platform.Provider() }
 
 // inEtypeProcess runs a subtest whose session key must be etype e. For RC4
 // that needs another krb5.conf (PreferEnctypes), which Heimdal only reads
@@ -77,7 +74,7 @@ func established(t *testing.T, ctx gss.SecContext) {
 	info, err := ctx.Inquire()
 	require.NoError(t, err)
 	assert.True(t, info.Established)
-	if e, ok := ctx.(interface{ Record() negotiate.Record }); ok {
+	if e, ok := ctx.(negotiate.Recorder); ok {
 		v := e.Record().Transcript.Verdict
 		assert.Equal(t, negotiate.ResultOK, v.Result, "inspector verdict: %s", v.Reason)
 	}
@@ -165,7 +162,7 @@ func TestSeedScenario(t *testing.T) {
 				assert.Equal(t, negotiate.NegStateAcceptCompleted, t4.NegState)
 				assert.Nil(t, t4.MechListMIC)
 			}
-			for _, side := range []interface{ Record() negotiate.Record }{client, server} {
+			for _, side := range []negotiate.Recorder{client, server} {
 				rec := side.Record()
 				assert.Equal(t, tc.wantMIC, rec.MICSent)
 				assert.Equal(t, tc.wantMIC, rec.MICReceived)

@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/gssnego/gssnego/gss"
 )
@@ -98,20 +99,10 @@ func (n *Native) Continue(in []byte) ([]byte, error) {
 		v.Result = ResultOK // nothing owed that the native side could still send
 	}
 	if v.Result != ResultOK && v.Result != ResultIncomplete {
-		n.failed = &Error{Op: "native SPNEGO completed, but the transcript fails the policy: " + v.Reason, Rule: v.Result, Kind: verdictKind(v)}
+		n.failed = &Error{Op: "native SPNEGO completed, but the transcript fails the policy: " + v.Reason, Rule: v.Result, Kind: ResultKind(v.Result)}
 		return out, n.failed
 	}
 	return out, nil
-}
-
-func verdictKind(v Verdict) error {
-	err := v.Err()
-	for _, k := range []error{ErrMICMissing, ErrDowngrade, ErrMICInvalid, ErrMICUnexpected, ErrNoIntegrity, ErrNoCommonMech} {
-		if errors.Is(err, k) {
-			return k
-		}
-	}
-	return ErrProtocol
 }
 
 // ContinueNeeded implements gss.SecContext.
@@ -121,12 +112,14 @@ func (n *Native) ContinueNeeded() bool {
 	return n.failed == nil && n.ctx.ContinueNeeded()
 }
 
-// Transcript returns the inspector's view of the exchange; MICs are
-// unchecked in native mode.
+// Transcript implements Session: the inspector's view of the exchange;
+// MICs are unchecked in native mode.
 func (n *Native) Transcript() Transcript {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return *n.transcript
+	t := *n.transcript
+	t.Reports = slices.Clone(n.transcript.Reports)
+	return t
 }
 
 func (n *Native) readyLocked() (gss.SecContext, error) {

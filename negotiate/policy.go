@@ -265,32 +265,16 @@ func (v *Verdict) Side(d Direction) *MICStatus {
 func (v *Verdict) OK() bool { return v.Result == ResultOK }
 
 // Err returns nil for "ok" and otherwise an error wrapping the matching
-// sentinel (ErrMICMissing, ErrDowngrade, ...) that names the rule.
+// sentinel (ResultKind: ErrMICMissing, ErrDowngrade, ...) that names the
+// rule; a malformed token's wraps mechtoken.ErrMalformed instead.
 func (v *Verdict) Err() error {
-	var base error
 	switch v.Result {
 	case ResultOK:
 		return nil
-	case ResultIncomplete, ResultPartial:
-		base = ErrIncomplete
 	case ResultMalformed:
 		return fmt.Errorf("negotiate: %s: %w", v.Reason, mechtoken.ErrMalformed)
-	case ResultMICMissing:
-		base = ErrMICMissing
-	case ResultDowngradeWithoutMIC:
-		base = ErrDowngrade
-	case ResultMICInvalid:
-		base = ErrMICInvalid
-	case ResultMICUnexpected, ResultMICDuplicate, ResultMICTooEarly, ResultMICCopy:
-		base = ErrMICUnexpected
-	case ResultRejected:
-		base = ErrNoCommonMech
-	case ResultNoIntegrity:
-		base = ErrNoIntegrity
-	default:
-		base = ErrProtocol
 	}
-	return fmt.Errorf("%w: %s (%s)", base, v.Reason, v.Result)
+	return fmt.Errorf("%w: %s (%s)", ResultKind(v.Result), v.Reason, v.Result)
 }
 
 // mechFamily groups the OIDs whose tokens look alike: every Kerberos OID,

@@ -130,7 +130,8 @@ func (c *conversation) inquire(names bool) (*gss.SecContextInfo, error) {
 	return info, nil
 }
 
-// Record returns what the engine knows about the exchange so far.
+// Record implements Recorder: what the engine knows about the exchange so
+// far.
 func (c *conversation) Record() Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/negotiate"
 )
 

@@ -136,28 +136,33 @@ func startEncryption(ctx context.Context, c net.Conn, target string, nameType gs
 }
 
 // handshake establishes the context over c in length-prefixed packets and
-// returns it; the GSS keeps no reference.
+// returns it; the GSS keeps no reference. Every use of g.ctx is under g.mu
+// (encStep, continueNeeded), as in GetInitToken and Continue: a GSS stays
+// safe against a call from another goroutine, which then ends the exchange
+// and makes the handshake fail instead of reaching a released context.
 func (g *GSS) handshake(c net.Conn, target string, nameType gss.NameType) (gss.SecContext, error) {
 	out, err := g.start(target, nameType)
 	for err == nil {
 		if err = writePacket(c, out); err != nil {
 			break
 		}
-		if !g.ctx.ContinueNeeded() {
+		var more bool
+		if more, err = g.continueNeeded(); err != nil || !more {
 			break
 		}
 		var in []byte
 		if in, err = readPacket(c, maxPacket); err != nil {
 			break
 		}
-		if out, err = g.ctx.Continue(in); err != nil {
-			err = g.fail(StepContinue, err)
-		} else if !g.ctx.ContinueNeeded() && len(out) == 0 {
+		if out, more, err = g.encStep(in); err == nil && !more && len(out) == 0 {
 			break
 		}
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if err == nil && g.state != stateStarted {
+		err = errEndedElsewhere
+	}
 	if err != nil {
 		var ge *Error
 		if !errors.As(err, &ge) {
@@ -181,6 +186,35 @@ func (g *GSS) handshake(c net.Conn, target string, nameType gss.NameType) (gss.S
 	sc := g.ctx
 	g.ctx, g.state = nil, stateEstablished
 	return sc, nil
+}
+
+// errEndedElsewhere: another call on the GSS ended the exchange while the
+// encryption handshake was running.
+var errEndedElsewhere = fmt.Errorf("%w: another call ended the exchange during the encryption handshake", ErrUnexpectedToken)
+
+// continueNeeded says, under g.mu, whether the handshake's context wants
+// another token.
+func (g *GSS) continueNeeded() (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state != stateStarted {
+		return false, g.fail(StepEncrypt, errEndedElsewhere)
+	}
+	return g.ctx.ContinueNeeded(), nil
+}
+
+// encStep feeds the server's token to the handshake's context under g.mu;
+// more says whether it wants another.
+func (g *GSS) encStep(in []byte) (out []byte, more bool, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state != stateStarted {
+		return nil, false, g.fail(StepEncrypt, errEndedElsewhere)
+	}
+	if out, err = g.ctx.Continue(in); err != nil {
+		return nil, false, g.fail(StepContinue, err)
+	}
+	return out, g.ctx.ContinueNeeded(), nil
 }
 
 // writePacket sends a 4-byte big-endian length and b.

@@ -40,6 +40,7 @@ var demoLines = []string{
 
 // TestDemoScript runs the README's demo command, ci/demo.sh, as a user would.
 func TestDemoScript(t *testing.T) {
+	lab.Provider(t) // ci/demo.sh builds its programs as this binary was built
 	lab.NeedCommand(t, "go", "krb5kdc", "kdb5_util", "kadmin.local", "kinit")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

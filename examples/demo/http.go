@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 )

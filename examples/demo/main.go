@@ -1,7 +1,7 @@
 //go:build !windows
 
 // Command demo is ci/demo.sh's program: it stands up a throwaway MIT realm
-// on loopback, starts the SSPI sockets sample server (examples/sspisample),
+// on loopback, starts the SSPI sockets sample server (internal/sspisample),
 // runs the sample client against it in three scenarios and prints each
 // negotiation transcript with the inspector's mechListMIC verdicts, then
 // tears everything down:
@@ -44,11 +44,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/samplerelay"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/platform"

@@ -229,10 +229,12 @@ func copyFile(src, dst string) error {
 }
 
 func startOnce(apache2, dir string, cfg config) (*Server, error) {
-	port, err := freePort()
+	res, err := lab.ReservePort(false)
 	if err != nil {
 		return nil, err
 	}
+	defer res.Release()
+	port := res.Num
 	s := &Server{
 		Host:      cfg.host,
 		Addr:      fmt.Sprintf("127.0.0.1:%d", port),
@@ -260,6 +262,7 @@ func startOnce(apache2, dir string, cfg config) (*Server, error) {
 		"KRB5_KTNAME="+filepath.Join(dir, "http.keytab"))
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	s.cmd.SysProcAttr = procAttr()
+	res.Release() // httpd binds it now
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start apache2: %w", err)
 	}
@@ -390,15 +393,6 @@ func (s *Server) Resolve() string {
 func (s *Server) ErrorLogText() string {
 	b, _ := os.ReadFile(s.ErrorLog)
 	return string(b)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(path string, n int) string {

@@ -21,9 +21,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 // hangGuard bounds every wait of the suite; it is never what a test
@@ -36,8 +37,7 @@ func labRealm(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Start(t)
 	r.Setenv(t)
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	return r, p
 }
 

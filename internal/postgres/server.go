@@ -236,10 +236,12 @@ func (s *Server) run(cred *syscall.Credential, bin string, args ...string) error
 }
 
 func (s *Server) startOnce(cfg config, cred *syscall.Credential) error {
-	port, err := freePort()
+	res, err := lab.ReservePort(false)
 	if err != nil {
 		return err
 	}
+	defer res.Release()
+	port := res.Num
 	s.Port = port
 	settings := append([]string{
 		"listen_addresses=" + s.Host,
@@ -266,6 +268,7 @@ func (s *Server) startOnce(cfg config, cred *syscall.Credential) error {
 	// threads locked with runtime.LockOSThread, which this package never does.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	s.exited = make(chan struct{})
+	res.Release() // postgres binds it now
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
@@ -340,15 +343,6 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return err
 	}
 	return os.WriteFile(dst, b, mode)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(path string, n int) string {

@@ -1,5 +1,5 @@
 // Package samplerelay is a man in the middle for the MSDN sockets sample
-// protocol (examples/sspisample): it relays one client connection to the
+// protocol (internal/sspisample): it relays one client connection to the
 // server and rewrites every SPNEGO token of the framed exchange with an
 // internal/mitm attack; what is not a SPNEGO token (the server's final
 // sealed message) passes unchanged. The demo (part 3) and the capture
@@ -11,8 +11,8 @@ import (
 	"net"
 	"sync"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
 	"github.com/gssnego/gssnego/internal/mitm"
+	"github.com/gssnego/gssnego/internal/sspisample"
 	"github.com/gssnego/gssnego/negotiate"
 )
 

@@ -171,18 +171,21 @@ func (s *Server) entries(users []string) string {
 }
 
 func (s *Server) start(bin, conf string, env []string, withTLS bool) error {
-	port, err := freePort()
+	res, err := lab.ReservePort(false)
 	if err != nil {
 		return err
 	}
+	defer res.Release()
+	port := res.Num
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 	urls := "ldap://" + s.Addr + "/"
+	var tres *lab.Port
 	if withTLS {
-		tport, err := freePort()
-		if err != nil {
+		if tres, err = lab.ReservePort(false); err != nil {
 			return err
 		}
-		s.LDAPSAddr = fmt.Sprintf("127.0.0.1:%d", tport)
+		defer tres.Release()
+		s.LDAPSAddr = tres.Addr()
 		urls += " ldaps://" + s.LDAPSAddr + "/"
 	}
 	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -195,6 +198,10 @@ func (s *Server) start(bin, conf string, env []string, withTLS bool) error {
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	res.Release() // slapd binds them now
+	if tres != nil {
+		tres.Release()
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start slapd: %w", err)
 	}
@@ -236,15 +243,6 @@ func (s *Server) stop() {
 		<-s.done
 	}
 	s.cmd = nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Port is the TCP port, for URLs that must name Host rather than 127.0.0.1.

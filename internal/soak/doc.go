@@ -1,7 +1,7 @@
 // Package soak drives many SPNEGO handshakes and HTTP Negotiate requests
 // through the library against a real KDC and reports what grows: errors,
 // goroutines, Go heap, RSS and the C heap (MIT's and Heimdal's objects,
-// through gssapi_unix.CHeapInUse), with latency percentiles.
+// through internal/cheap.InUse), with latency percentiles.
 //
 // Each phase runs in two equal halves with the same concurrency. After each
 // half every client has stopped, every connection is closed and the

@@ -23,7 +23,7 @@ type Snapshot struct {
 }
 
 // CHeap reports the C allocator's bytes in use; the test sets it to
-// gssapi_unix.CHeapInUse (cgo stays in gssapi_unix).
+// internal/cheap.InUse (the soak package itself stays free of cgo).
 var CHeap = func() (uint64, bool) { return 0, false }
 
 // Settle waits until at most goroutines goroutines run (a hang guard of

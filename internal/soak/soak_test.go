@@ -16,9 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
-	"github.com/gssnego/gssnego/gssapi_unix"
+	"github.com/gssnego/gssnego/internal/cheap"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 // The defaults are the small version that runs under -race in the normal
@@ -32,7 +33,7 @@ var (
 
 func TestMain(m *testing.M) {
 	noThreadCache()
-	CHeap = gssapi_unix.CHeapInUse
+	CHeap = cheap.InUse
 	os.Exit(testrealm.Main(m))
 }
 
@@ -66,8 +67,7 @@ const settleWait = 30 * time.Second
 
 func provider(t *testing.T) (gss.Provider, *testrealm.Realm) {
 	r := testrealm.Shared(t)
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	return p, r
 }
 

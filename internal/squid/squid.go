@@ -73,8 +73,10 @@ func Start(tb testing.TB, realm *testrealm.Realm) *Proxy {
 	kc, err := os.ReadFile(realm.Krb5Conf)
 	must(tb, err)
 	must(tb, os.WriteFile(krb5conf, kc, 0o644))
-	port, err := freePort()
+	res, err := lab.ReservePort(false)
 	must(tb, err)
+	defer res.Release()
+	port := res.Num
 	p.Addr = "127.0.0.1:" + strconv.Itoa(port)
 	p.URL = "http://" + p.Host + ":" + strconv.Itoa(port)
 	conf := filepath.Join(dir, "squid.conf")
@@ -92,6 +94,7 @@ func Start(tb testing.TB, realm *testrealm.Realm) *Proxy {
 	must(tb, err)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	res.Release() // squid binds it now (no retry: a taken port fails the start)
 	must(tb, cmd.Start())
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); out.Close(); close(exited) }()
@@ -150,13 +153,4 @@ func must(tb testing.TB, err error) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,10 +142,12 @@ func checkHost(realm *testrealm.Realm) error {
 }
 
 func (s *Server) startOnce(sshd, key string, realm *testrealm.Realm, cfg config) error {
-	port, err := freePort()
+	res, err := lab.ReservePort(false)
 	if err != nil {
 		return err
 	}
+	defer res.Release()
+	port := res.Num
 	s.Port = port
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 	if err := os.WriteFile(s.Conf, []byte(s.config(key, cfg)), 0o600); err != nil {
@@ -166,6 +167,7 @@ func (s *Server) startOnce(sshd, key string, realm *testrealm.Realm, cfg config)
 		"KRB5RCACHEDIR="+filepath.Join(s.Dir, "rcache"))
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	res.Release() // sshd binds it now
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start sshd: %w", err)
 	}
@@ -341,15 +343,6 @@ func withoutKrb5(env []string) []string {
 		}
 	}
 	return out
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(s string, n int) string {

@@ -63,6 +63,9 @@ type Realm struct {
 	tools map[string]string
 	mu    sync.Mutex
 	kdc   *exec.Cmd
+	// kdcPort holds the KDC's port from startOnce until the first
+	// startKDC (restarts reuse the port the KDC held).
+	kdcPort *lab.Port
 }
 
 // Start creates a realm in tb.TempDir(), starts its KDC and gets a TGT for
@@ -125,11 +128,13 @@ func tools() (map[string]string, error) {
 }
 
 func (r *Realm) startOnce() error {
-	port, err := freePort()
+	res, err := lab.ReservePort(true) // krb5kdc listens on TCP and UDP
 	if err != nil {
 		return err
 	}
-	r.KDCAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	defer res.Release()
+	r.kdcPort = res // held through provisioning; startKDC releases it
+	r.KDCAddr = res.Addr()
 	if err := r.writeConfigs(); err != nil {
 		return err
 	}
@@ -240,6 +245,9 @@ func (r *Realm) startKDC() error {
 	}
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if r.kdcPort != nil {
+		r.kdcPort.Release() // krb5kdc binds it now
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start krb5kdc: %w", err)
 	}
@@ -425,23 +433,4 @@ func (r *Realm) run(stdin, bin string, args ...string) (string, error) {
 		return out.String(), fmt.Errorf("%s %s: %v: %s", filepath.Base(bin), strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), nil
-}
-
-// freePort finds a port free for both TCP and UDP on 127.0.0.1.
-func freePort() (int, error) {
-	for i := 0; i < 20; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return port, nil
-	}
-	return 0, fmt.Errorf("no free port for the KDC")
 }

@@ -149,7 +149,8 @@ type Result struct {
 	// NewContext contexts that have none).
 	Record *negotiate.Record
 	// Transcript is the inspector's view of the exchange with the MIC
-	// verdicts (Record.Transcript, or Native.Transcript()).
+	// verdicts (Record.Transcript, or the Transcript of a negotiate.Session
+	// that is no Recorder, such as Native).
 	Transcript *negotiate.Transcript
 	// Err is why the exchange failed, if it did; RoundTrip returns it too,
 	// except when the server refused (a 401 returned to the caller).
@@ -377,7 +378,7 @@ func (x *exchange) final(resp *http.Response, tok []byte) error {
 // a verified acceptor mechListMIC, which only a server that got the
 // session key could make. A bare NTLM exchange proves nothing.
 func (x *exchange) serverProven() bool {
-	if e, ok := x.ctx.(interface{ Record() negotiate.Record }); ok && e.Record().MICReceived {
+	if e, ok := x.ctx.(negotiate.Recorder); ok && e.Record().MICReceived {
 		return true
 	}
 	info, err := gss.InquireMech(x.ctx)
@@ -524,15 +525,7 @@ func (x *exchange) finish() {
 				x.res.Info = info
 			}
 		}
-		switch c := x.ctx.(type) {
-		case interface{ Record() negotiate.Record }:
-			rec := c.Record()
-			x.res.Record = &rec
-			x.res.Transcript = &rec.Transcript
-		case interface{ Transcript() negotiate.Transcript }:
-			tr := c.Transcript()
-			x.res.Transcript = &tr
-		}
+		x.res.Record, x.res.Transcript = sessionRecord(x.ctx)
 		x.ctx.Close()
 	}
 	if x.target != nil {

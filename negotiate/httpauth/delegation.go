@@ -86,15 +86,26 @@ func (id *Identity) DelegatedCredential() (gss.Credential, error) {
 // TakeDelegatedCredential is DelegatedCredential that also takes ownership:
 // the Server no longer releases the credential; the caller must Release it.
 func (id *Identity) TakeDelegatedCredential() (gss.Credential, error) {
-	cred, err := id.DelegatedCredential()
-	if err != nil {
-		return nil, err
+	if id == nil || id.deleg == nil {
+		return nil, ErrNoDelegation
 	}
+	if testHookTake != nil {
+		testHookTake()
+	}
+	// One locked section: a release between the check and the mark would
+	// hand the caller a credential the middleware has already released.
 	id.deleg.mu.Lock()
+	defer id.deleg.mu.Unlock()
+	if id.deleg.cred == nil {
+		return nil, ErrNoDelegation
+	}
 	id.deleg.taken = true
-	id.deleg.mu.Unlock()
-	return cred, nil
+	return id.deleg.cred, nil
 }
+
+// testHookTake, when set by a test, runs inside TakeDelegatedCredential
+// before it locks: where a concurrent release interleaves.
+var testHookTake func()
 
 // takeDelegation moves ctx's delegated credential, if any, into id; a
 // backend that cannot hand one over leaves none.

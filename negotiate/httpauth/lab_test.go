@@ -19,10 +19,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
@@ -32,8 +33,7 @@ func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
 func labRealm(t *testing.T) (*testrealm.Realm, gss.Provider) {
 	t.Helper()
 	r := testrealm.Shared(t)
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	return r, p
 }
 

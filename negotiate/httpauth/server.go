@@ -71,7 +71,11 @@ func Principal(r *http.Request) string {
 //     missing mechListMIC, a continuation token with no exchange in
 //     progress): the reject NegTokenResp ends the client's context, so a
 //     well-behaved client stops instead of looping on a fresh challenge;
-//   - 503 with Retry-After when MaxPending incomplete exchanges are held.
+//   - 503 with Retry-After when MaxPending incomplete exchanges are held;
+//   - 503 when the request's context ends (the client left, the server
+//     shuts down) while the acceptor step is still in the library: the
+//     step is bounded by r.Context() as the Transport's is by the
+//     request's (gss.ContinueContext), and its late result is discarded.
 //
 // With Config.Credential nil, the Server acquires the default acceptor
 // credential (the keytab of KRB5_KTNAME, any key in it) on its first
@@ -238,7 +242,15 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 		http.Error(w, "negotiate: request cancelled while waiting for a handshake slot", http.StatusServiceUnavailable)
 		return nil
 	}
-	out, err := ctx.Continue(tok)
+	out, err := s.step(r, ctx, tok)
+	if errors.Is(err, gss.ErrAbandoned) {
+		// The step goes on in the library and the context is no longer
+		// ours (ContinueContext closes it, and frees the slot, when the
+		// step returns); the client is gone or the server shuts down.
+		s.logf(r, err)
+		http.Error(w, "negotiate: request ended during the handshake step", http.StatusServiceUnavailable)
+		return nil
+	}
 	var id *Identity
 	if err == nil && !ctx.ContinueNeeded() {
 		id = identityOf(ctx) // a library call too: inside the slot
@@ -299,6 +311,32 @@ func (s *Server) acquireSlot(r *http.Request) bool {
 	case <-r.Context().Done():
 		return false
 	}
+}
+
+// step runs one acceptor step bounded by the request's context, as the
+// Transport's is: a native call blocked on a KDC or a DC does not hold the
+// request past its deadline or its client's disconnection. On
+// gss.ErrAbandoned the handshake slot stays taken until the abandoned step
+// really returns, so MaxConcurrentHandshakes still bounds the threads
+// blocked in the library; it is freed when ContinueContext closes ctx.
+func (s *Server) step(r *http.Request, ctx gss.SecContext, tok []byte) ([]byte, error) {
+	sc := ctx
+	if s.slots != nil {
+		sc = &slotHolder{SecContext: ctx, release: s.releaseSlot}
+	}
+	return gss.ContinueContext(r.Context(), sc, tok)
+}
+
+// slotHolder is a context whose Close — called only by ContinueContext,
+// for an abandoned step — also frees the handshake slot.
+type slotHolder struct {
+	gss.SecContext
+	release func()
+}
+
+func (h *slotHolder) Close() error {
+	defer h.release()
+	return h.SecContext.Close()
 }
 
 func (s *Server) releaseSlot() {
@@ -369,16 +407,24 @@ func identityOf(ctx gss.SecContext) *Identity {
 		id.Info = info
 		id.Principal = info.InitiatorName
 	}
-	switch c := ctx.(type) {
-	case interface{ Record() negotiate.Record }:
-		rec := c.Record()
-		id.Record = &rec
-		id.Transcript = &rec.Transcript
-	case interface{ Transcript() negotiate.Transcript }:
-		tr := c.Transcript()
-		id.Transcript = &tr
-	}
+	id.Record, id.Transcript = sessionRecord(ctx)
 	return id
+}
+
+// sessionRecord returns what ctx says about its exchange: the engine's
+// Record (and its Transcript) for a negotiate.Recorder, the Transcript
+// alone for any other negotiate.Session (Native), nothing for a context
+// of another kind (a NewContext hook's raw krb5 context).
+func sessionRecord(ctx gss.SecContext) (*negotiate.Record, *negotiate.Transcript) {
+	switch c := ctx.(type) {
+	case negotiate.Recorder:
+		rec := c.Record()
+		return &rec, &rec.Transcript
+	case negotiate.Session:
+		tr := c.Transcript()
+		return nil, &tr
+	}
+	return nil, nil
 }
 
 // challenge answers status with "WWW-Authenticate: Negotiate [token]".

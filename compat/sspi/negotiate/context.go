@@ -21,12 +21,9 @@ var (
 	errNoName         = errors.New("the mechanism did not name the client")
 )
 
-// engine is what both gssnego SPNEGO engines offer.
-type engine interface {
-	gss.SecContext
-	Record() negotiate.Record
-	MechContext(f func(mech gss.SecContext) error) error
-}
+// engine is gssnego's SPNEGO engine (negotiate.Client or negotiate.Server):
+// the per-message calls, the record's etype and the mechanism context.
+type engine = negotiate.Recorder
 
 // secctx is the state and the per-message calls ClientContext and
 // ServerContext share. Calls are serialised, as on one SSPI handle.

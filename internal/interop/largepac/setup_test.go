@@ -17,7 +17,7 @@ import (
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/sambadc"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 const (
@@ -51,8 +51,7 @@ func needDC(tb testing.TB) (*sambadc.DC, gss.Provider) {
 		dcReady = true
 	})
 	require.True(tb, dcReady, "DC setup failed in an earlier test")
-	p, err := platform.Provider()
-	require.NoError(tb, err)
+	p := lab.Provider(tb)
 	return dc, p
 }
 

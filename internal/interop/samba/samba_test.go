@@ -15,7 +15,7 @@ import (
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/sambadc"
 	"github.com/gssnego/gssnego/negotiate"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 const (
@@ -46,8 +46,7 @@ func needDC(t *testing.T) (*sambadc.DC, gss.Provider) {
 		dcReady = true
 	})
 	require.True(t, dcReady, "DC setup failed in an earlier test")
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	return dc, p
 }
 

@@ -43,7 +43,7 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/negotiate/httpauth/authproxy"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 func TestMain(m *testing.M) { os.Exit(testrealm.Main(m)) }
@@ -90,8 +90,7 @@ func (b *backend) count() int {
 func front(t *testing.T, b *backend, configure func(*authproxy.Proxy)) (string, *syncBuffer) {
 	t.Helper()
 	testrealm.Shared(t)
-	prov, err := platform.Provider()
-	require.NoError(t, err)
+	prov := lab.Provider(t)
 	u, err := url.Parse(b.URL)
 	require.NoError(t, err)
 	log := &syncBuffer{}
@@ -132,8 +131,7 @@ func (s *syncBuffer) String() string {
 
 // client is our Transport, dialling 127.0.0.1 for "localhost" names.
 func client(t *testing.T, cfg func(*httpauth.Transport)) *http.Client {
-	prov, err := platform.Provider()
-	require.NoError(t, err)
+	prov := lab.Provider(t)
 	tr := &httpauth.Transport{Config: negotiate.Config{Provider: prov}, Base: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			_, port, _ := net.SplitHostPort(addr)
@@ -257,8 +255,7 @@ func TestProxyMultiLegAndKeepAlive(t *testing.T) {
 	assert.Regexp(t, `initiator-mic="due \([a-z-]+\), present in token \d+ \(rfc4121, valid\)"`, log.String())
 
 	// Keep-alive: one pooled connection, a token on the first request only.
-	prov, err := platform.Provider()
-	require.NoError(t, err)
+	prov := lab.Provider(t)
 	target, err := prov.ImportName("HTTP@localhost", gss.NameHostBasedService)
 	require.NoError(t, err)
 	defer target.Release()
@@ -348,8 +345,7 @@ func TestProxyConfigErrors(t *testing.T) {
 // certificate (a TLS-terminating man in the middle) is refused.
 func TestProxyTLSChannelBindings(t *testing.T) {
 	testrealm.Shared(t)
-	prov, err := platform.Provider()
-	require.NoError(t, err)
+	prov := lab.Provider(t)
 	b := newBackend(t, nil)
 	u, _ := url.Parse(b.URL)
 	cert, leaf := selfSigned(t)
@@ -412,6 +408,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.Certificate) {
 // curl --negotiate gets the backend's page with the principal header, the
 // access log line reaches standard output, SIGTERM stops it with status 0.
 func TestProxyCLI(t *testing.T) {
+	lab.Provider(t) // the CLI is built as this binary was
 	r := testrealm.Shared(t)
 	bin := lab.GoBuild(t, "github.com/gssnego/gssnego/cmd/gssnego")
 	b := newBackend(t, nil)
@@ -464,8 +461,7 @@ func TestProxyChromium(t *testing.T) {
 func TestProxyDelegateToApache(t *testing.T) {
 	r := testrealm.Shared(t)
 	ap := apache.Start(t, r, apache.AllowedMechs("krb5"))
-	prov, err := platform.Provider()
-	require.NoError(t, err)
+	prov := lab.Provider(t)
 	u, _ := url.Parse(ap.URL)
 	u.Host = ap.Addr // dial 127.0.0.1; the SPN stays HTTP@localhost
 	log := &syncBuffer{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
@@ -21,6 +22,7 @@ import (
 // nothing reaches the backend without a completed exchange (a fuzzer cannot
 // forge a Kerberos AP-REQ), so the backend is never called.
 func FuzzProxyRequest(f *testing.F) {
+	lab.Provider(f)
 	f.Add("X_Remote_User", "mallory", "Negotiate oQcwBaADCgEC")
 	f.Add("x-remote-user", "mallory", "Negotiate YIIBBgYGKwYBBQUCoA")
 	f.Add("Authorization", "Basic Zm9vOmJhcg==", "Negotiate")

@@ -1,27 +1,10 @@
 package sspisample
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gssnego/gssnego/negotiate"
 )
-
-// failureResults maps an engine failure to the policy result it stands
-// for, in the order they are tested.
-var failureResults = []struct {
-	kind   error
-	result string
-}{
-	{negotiate.ErrMICInvalid, negotiate.ResultMICInvalid},
-	{negotiate.ErrDowngrade, negotiate.ResultDowngradeWithoutMIC},
-	{negotiate.ErrMICMissing, negotiate.ResultMICMissing},
-	{negotiate.ErrMICUnexpected, negotiate.ResultMICUnexpected},
-	{negotiate.ErrNoIntegrity, negotiate.ResultNoIntegrity},
-	{negotiate.ErrNoCommonMech, negotiate.ResultRejected},
-	{negotiate.ErrRejected, negotiate.ResultRejected},
-	{negotiate.ErrProtocol, negotiate.ResultProtocolError},
-}
 
 // verdictOf is the outcome of one side: the transcript's verdict, or the
 // policy result the engine's failure stands for when the transcript alone
@@ -34,10 +17,8 @@ func verdictOf(tr *negotiate.Transcript, err error) string {
 	if v != negotiate.ResultOK && v != negotiate.ResultIncomplete || err == nil {
 		return v
 	}
-	for _, f := range failureResults {
-		if errors.Is(err, f.kind) {
-			return f.result
-		}
+	if r := negotiate.ResultOf(err); r != "" {
+		return r
 	}
 	return v
 }

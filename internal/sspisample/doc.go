@@ -29,5 +29,7 @@
 //	fmt.Printf("%s\n", res.Message) // This is your server speaking
 //
 // The commands are gssnego client and gssnego server (cmd/gssnego); the
-// demo (examples/demo, ci/demo.sh) runs both over a throwaway realm.
+// demo (examples/demo, ci/demo.sh) runs both over a throwaway realm. The
+// package is internal because those are its users: a library package or
+// command must not import examples/.
 package sspisample

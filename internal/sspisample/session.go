@@ -94,10 +94,10 @@ func (s *session) result(err error) *Result {
 		return r // the context is busy in the abandoned step: nothing to ask
 	}
 	switch c := s.ctx.(type) {
-	case interface{ Record() negotiate.Record }:
+	case negotiate.Recorder:
 		rec := c.Record()
 		r.Record, r.Transcript = &rec, &rec.Transcript
-	case *negotiate.Native:
+	case negotiate.Session:
 		tr := c.Transcript()
 		r.Transcript = &tr
 	default:

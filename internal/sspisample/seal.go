@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/negotiate"
 )
 
 // ErrNoSplitWrap: the mechanism context offers no two-buffer
@@ -24,15 +25,10 @@ type messageEncrypter interface {
 	DecryptMessage(trailer, ciphertext []byte) (msg []byte, sealed bool, err error)
 }
 
-// mechHolder is what negotiate's engines offer to reach the mechanism context.
-type mechHolder interface {
-	MechContext(f func(mech gss.SecContext) error) error
-}
-
 // onMech runs f on ctx's mechanism context: the one a negotiate engine
 // holds, or ctx itself for a raw package.
 func onMech(ctx gss.SecContext, f func(gss.SecContext) error) error {
-	if h, ok := ctx.(mechHolder); ok {
+	if h, ok := ctx.(negotiate.Session); ok {
 		return h.MechContext(f)
 	}
 	return f(ctx)

@@ -5,7 +5,7 @@ import (
 	"log"
 	"net"
 
-	"github.com/gssnego/gssnego/examples/sspisample"
+	"github.com/gssnego/gssnego/internal/sspisample"
 )
 
 // The server's final message: [LE32 trailer length][trailer][ciphertext],

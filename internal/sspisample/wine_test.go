@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,10 @@ func TestInteropWine(t *testing.T) {
 			require.Contains(t, out, `client: server says "This is your server speaking" (sealed; `)
 		})
 		t.Run("LinuxClientWindowsServer/"+tc.name, func(t *testing.T) {
-			port := freePort(t)
+			reserved, err := lab.ReservePort(false)
+			require.NoError(t, err)
+			port := strconv.Itoa(reserved.Num)
+			reserved.Release() // the server under Wine binds it now; dialRetry waits for it
 			srv := startWine(t, exe, append([]string{"server", "-listen", "127.0.0.1:" + port, "-n", "1", "-v"}, serverArgs(tc.args)...)...)
 			cfg := flagsConfig(t, tc.args)
 			res, err := Client(dialRetry(t, "127.0.0.1:"+port), "host@localhost", cfg)
@@ -137,7 +141,10 @@ func TestInteropWineBoth(t *testing.T) {
 		{"GoNoOptimistic", []string{"-no-optimistic"}, "verdict: ok (mechListMIC: initiator sent, acceptor sent+verified by initiator)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			reserved, err := lab.ReservePort(false)
+			require.NoError(t, err)
+			port := strconv.Itoa(reserved.Num)
+			reserved.Release() // the server under Wine binds it now; dialRetry waits for it
 			srv := startWine(t, exe, "server", "-listen", "127.0.0.1:"+port, "-n", "1", "-v")
 			srv.waitFor(t, "listening on")
 			out, err := runWine(t, exe, clientArgs("127.0.0.1:"+port, tc.args)...)
@@ -261,15 +268,6 @@ func (p *wineProc) wait(t *testing.T) string {
 		t.Fatalf("Wine program did not exit:\n%s", p.read())
 		return ""
 	}
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }
 
 // dialRetry dials until the server (starting under Wine) listens.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -77,6 +78,7 @@ var loopbackCases = []struct {
 }
 
 func TestLoopback(t *testing.T) {
+	lab.Provider(t)
 	testrealm.Shared(t)
 	for _, tc := range loopbackCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 )
 
@@ -21,6 +22,7 @@ func le32(n uint32) []byte { return binary.LittleEndian.AppendUint32(nil, n) }
 // TestServerProtocolErrors sends broken input to a server and checks it
 // fails that connection cleanly and keeps serving.
 func TestServerProtocolErrors(t *testing.T) {
+	lab.Provider(t)
 	testrealm.Shared(t)
 	cases := []struct {
 		name string
@@ -86,6 +88,7 @@ func fakeServer(t *testing.T, reply []byte) string {
 
 // TestClientProtocolErrors checks the client's side of the same.
 func TestClientProtocolErrors(t *testing.T) {
+	lab.Provider(t)
 	testrealm.Shared(t)
 	cases := []struct {
 		name  string

@@ -11,16 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
-	"github.com/gssnego/gssnego/platform"
+	_ "github.com/gssnego/gssnego/platform" // registers the backend lab.Provider returns
 )
 
 // TestLoopbackNTLM runs the sample over gss-ntlmssp: the raw NTLM package
 // and Negotiate offering NTLM only.
 func TestLoopbackNTLM(t *testing.T) {
 	r := testrealm.Shared(t)
-	p, err := platform.Provider()
-	require.NoError(t, err)
+	p := lab.Provider(t)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s links its own NTLM (against a digest service), not gss-ntlmssp", p.Name())
 	}

@@ -1,6 +1,9 @@
 //go:build !windows && cgo
 
-package gssapi_unix
+// Package cheap measures the C allocator's heap, where MIT's and Heimdal's
+// objects live, for the soak tests (internal/soak). It is internal so that
+// no user's binary links a measurement only tests need.
+package cheap
 
 /*
 #include <stdlib.h> // defines __GLIBC__ through features.h
@@ -19,13 +22,13 @@ static int gn_cheap(size_t *inuse) { *inuse = 0; return 0; }
 */
 import "C"
 
-// CHeapInUse returns the bytes the process holds from the C allocator
+// InUse returns the bytes the process holds from the C allocator
 // (glibc mallinfo2: uordblks + hblkhd), which is where MIT's and Heimdal's
 // objects live; ok is false where the C library cannot tell (not glibc, or
 // glibc older than 2.33). mallinfo2 walks every arena under its locks: call
 // it between phases of a test, not in a hot loop. Soak and leak tests
 // compare it before and after many handshakes (internal/soak).
-func CHeapInUse() (bytes uint64, ok bool) {
+func InUse() (bytes uint64, ok bool) {
 	var n C.size_t
 	if C.gn_cheap(&n) == 0 {
 		return 0, false

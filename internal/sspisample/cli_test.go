@@ -158,6 +158,7 @@ var cliCases = []struct {
 // TestInteropMITHeimdalProcesses runs the MIT-built client against the
 // Heimdal-built server and the other way round, each in its own process.
 func TestInteropMITHeimdalProcesses(t *testing.T) {
+	lab.Provider(t) // the CLI is built as this binary was: no provider, no run
 	testrealm.Shared(t)
 	lab.NeedCommand(t, "go")
 	builds := map[string]string{"MIT": buildCLI(t, "", ""), "Heimdal": buildCLI(t, "", "heimdal")}
