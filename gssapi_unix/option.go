@@ -24,6 +24,8 @@ import (
 	"github.com/gssnego/gssnego/gss"
 )
 
+var _ gss.ContextOptionSetter = (*SecContext)(nil)
+
 // SetOption calls gss_set_sec_context_option: a mechanism-specific knob on
 // an established context. The SPNEGO engine uses it for gss-ntlmssp's
 // "reset crypto" (1.3.6.1.4.1.7165.655.1.3), which MS-SPNG §3.2.5.1

@@ -296,7 +296,7 @@ func (c *conversation) resetNTLMCrypto(verify bool) {
 	if c.selected != gss.MechNTLMSSP {
 		return
 	}
-	if o, ok := c.mech.(interface{ SetOption(gss.OID, []byte) error }); ok {
+	if o, ok := c.mech.(gss.ContextOptionSetter); ok {
 		v := []byte{0, 0, 0, 0}
 		if verify {
 			binary.NativeEndian.PutUint32(v, 1)
