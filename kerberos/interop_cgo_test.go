@@ -1,0 +1,105 @@
+//go:build cgo && !windows
+
+package kerberos_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gssapi_unix"
+	"github.com/gssnego/gssnego/internal/mitm"
+	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/kerberos"
+	"github.com/gssnego/gssnego/negotiate"
+)
+
+// pair is an initiator provider and an acceptor provider.
+type pair struct {
+	name string
+	init func() gss.Provider
+	acc  func() gss.Provider
+}
+
+func crossPairs() []pair {
+	native := func() gss.Provider { return gssapi_unix.New() }
+	pure := func() gss.Provider { return kerberos.NewProvider() }
+	return []pair{
+		{"PureGoToMIT", pure, native},
+		{"MITToPureGo", native, pure},
+	}
+}
+
+// TestInteropRawKrb5: raw krb5 contexts between the pure-Go provider and
+// MIT's library (cgo, in process), both directions, every AES enctype,
+// with MIC and wrap tokens both ways.
+func TestInteropRawKrb5(t *testing.T) {
+	r := testrealm.Shared(t)
+	for _, pr := range crossPairs() {
+		for _, e := range aesEtypes {
+			t.Run(pr.name+"/"+e.String(), func(t *testing.T) {
+				ip, ap := pr.init(), pr.acc()
+				init := initiator(t, ip, importName(t, ip, hostOf(r, e), gss.NameHostBasedService))
+				acc := acceptor(t, ap)
+				rawHandshake(t, init, acc)
+				for _, c := range []gss.SecContext{init, acc} {
+					info, err := c.Inquire()
+					require.NoError(t, err)
+					require.True(t, info.Established)
+					require.Equal(t, r.Principal(r.User), info.InitiatorName)
+				}
+				perMessage(t, init, acc)
+			})
+		}
+	}
+}
+
+// TestInteropSPNEGO: the negotiate engine on both sides, one side over
+// the pure-Go provider and the other over MIT, with and without the
+// optimistic token (the second exchanges mechListMICs).
+func TestInteropSPNEGO(t *testing.T) {
+	r := testrealm.Shared(t)
+	for _, pr := range crossPairs() {
+		for _, e := range aesEtypes {
+			for _, noOpt := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%v/noOptimistic=%v", pr.name, e, noOpt), func(t *testing.T) {
+					ip, ap := pr.init(), pr.acc()
+					client, err := negotiate.NewClient(importName(t, ip, hostOf(r, e), gss.NameHostBasedService),
+						negotiate.Config{Provider: ip, NoOptimisticToken: noOpt,
+							Mechs: []gss.OID{gss.MechMSKRB5, gss.MechKRB5, gss.MechNTLMSSP}})
+					require.NoError(t, err)
+					defer client.Close()
+					server, err := negotiate.NewServer(negotiate.Config{Provider: ap})
+					require.NoError(t, err)
+					defer server.Close()
+					res := mitm.Run(client, server, mitm.None)
+					require.NoError(t, res.InitErr)
+					require.NoError(t, res.AccErr)
+					require.Equal(t, negotiate.ResultOK, client.Record().Transcript.Verdict.Result, client.Record().Transcript.Verdict.Reason)
+					require.Equal(t, negotiate.ResultOK, server.Record().Transcript.Verdict.Result, server.Record().Transcript.Verdict.Reason)
+					if noOpt {
+						require.True(t, client.Record().MICSent && client.Record().MICReceived, "mechListMIC both ways")
+					}
+					perMessage(t, client, server)
+				})
+			}
+		}
+	}
+}
+
+// TestInteropReplayRefusedByPureGo: an AP-REQ made by MIT, accepted once
+// by the pure-Go acceptor and refused the second time.
+func TestInteropReplayRefusedByPureGo(t *testing.T) {
+	r := testrealm.Shared(t)
+	native := gssapi_unix.New()
+	init := initiator(t, native, importName(t, native, hostOf(r, gss.EnctypeAES256SHA1), gss.NameHostBasedService))
+	apreq, err := init.Continue(nil)
+	require.NoError(t, err)
+	p := kerberos.NewProvider()
+	_, err = acceptor(t, p).Continue(apreq)
+	require.NoError(t, err)
+	_, err = acceptor(t, p).Continue(apreq)
+	require.ErrorIs(t, err, gss.ErrDuplicateToken)
+}
