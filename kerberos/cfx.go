@@ -3,6 +3,7 @@ package kerberos
 import (
 	"crypto/hmac"
 	"encoding/binary"
+	"errors"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/crypto/etype"
@@ -246,7 +247,14 @@ func (c *secContext) Unwrap(tok []byte) ([]byte, bool, error) {
 	seq := binary.BigEndian.Uint64(tok[8:16])
 	body := unrotate(tok[16:], rrc)
 	if f&cfxSealed != 0 {
-		plain, err := et.DecryptMessage(k.KeyValue, body, c.usage(true, false))
+		var plain []byte
+		err := errShort
+		if len(body) >= et.GetConfounderByteSize()+16+et.GetHMACBitLength()/8 {
+			err = guard(func() (err error) {
+				plain, err = et.DecryptMessage(k.KeyValue, body, c.usage(true, false))
+				return err
+			})
+		}
 		if err != nil {
 			return nil, false, kerr(op, gss.StatusBadMIC, 0, "wrap token does not decrypt: %v", err)
 		}
@@ -279,6 +287,8 @@ func (c *secContext) Unwrap(tok []byte) ([]byte, bool, error) {
 	}
 	return append([]byte{}, msg...), false, nil
 }
+
+var errShort = errors.New("ciphertext too short")
 
 // unrotate undoes a right rotation by rrc (RFC 4121 §4.2.5).
 func unrotate(b []byte, rrc int) []byte {

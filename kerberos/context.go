@@ -130,7 +130,11 @@ func (c *secContext) initStep(ctx context.Context, in []byte) ([]byte, error) {
 	if et != c.sessionKey.KeyType {
 		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "AP-REP encrypted with enctype %d, session key is %d", et, c.sessionKey.KeyType)
 	}
-	plain, err := crypto.DecryptMessage(cipher, c.sessionKey, keyusage.AP_REP_ENCPART)
+	var plain []byte
+	err = guard(func() (err error) {
+		plain, err = crypto.DecryptMessage(cipher, c.sessionKey, keyusage.AP_REP_ENCPART)
+		return err
+	})
 	if err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "AP-REP does not decrypt with the session key: %v", err)
 	}

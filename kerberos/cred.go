@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
-	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
@@ -142,43 +141,39 @@ func fromCCache(cfg *config.Config, name string, want *name) (*Credential, error
 		}
 		return nil, kerr(op, gss.StatusNoCred, minorFCCNoFile, "%v", err)
 	}
-	cc := new(credentials.CCache)
-	if err := unmarshalCCache(cc, b); err != nil {
+	cc, err := parseCCache(b)
+	if err != nil {
 		return nil, kerr(op, gss.StatusNoCred, minorCCFormat, "credentials cache %s: %v", path, err)
 	}
 	c := &Credential{cfg: cfg, usage: gss.CredInitiateOnly, tickets: map[string]*ticket{},
-		client: cc.DefaultPrincipal.PrincipalName, realm: cc.DefaultPrincipal.Realm}
+		client: cc.def.name, realm: cc.def.realm}
 	if want != nil && (!samePrincipal(want.princ, c.client) || want.realm != c.realm) {
 		return nil, kerr(op, gss.StatusNoCred, minorCCNotFound, "credentials cache %s is for %s, not %s", path, principalString(c.client, c.realm), want.display)
 	}
-	for _, e := range cc.GetEntries() {
-		var tkt messages.Ticket
-		if err := tkt.Unmarshal(e.Ticket); err != nil {
+	for _, e := range cc.entries {
+		if e.isConfigEntry() {
 			continue
 		}
-		t := &ticket{tkt: tkt, key: e.Key, start: e.StartTime, end: e.EndTime, flags: e.TicketFlags.Bytes}
-		sn := e.Server.PrincipalName
-		if len(sn.NameString) == 2 && sn.NameString[0] == "krbtgt" && sn.NameString[1] == c.realm && e.Server.Realm == c.realm {
+		var tkt messages.Ticket
+		if err := guard(func() error { return tkt.Unmarshal(e.ticket) }); err != nil {
+			continue
+		}
+		start := e.start
+		if start.IsZero() {
+			start = e.auth
+		}
+		t := &ticket{tkt: tkt, key: e.key, start: start, end: e.end}
+		sn := e.server.name
+		if len(sn.NameString) == 2 && sn.NameString[0] == "krbtgt" && sn.NameString[1] == c.realm && e.server.realm == c.realm {
 			c.tgt = t
 			continue
 		}
-		c.tickets[principalString(sn, e.Server.Realm)] = t
+		c.tickets[principalString(sn, e.server.realm)] = t
 	}
 	if c.tgt == nil {
 		return nil, kerr(op, gss.StatusNoCred, minorCCNotFound, "credentials cache %s holds no TGT for %s", path, principalString(c.client, c.realm))
 	}
 	return c, nil
-}
-
-// unmarshalCCache guards gokrb5's parser, which indexes without bounds
-// checks and panics on a truncated file.
-func unmarshalCCache(cc *credentials.CCache, b []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed credentials cache: %v", r)
-		}
-	}()
-	return cc.Unmarshal(b)
 }
 
 // unmarshalKeytab guards gokrb5's keytab parser the same way.

@@ -94,7 +94,7 @@ func asExchange(ctx context.Context, c *config.Config, cname types.PrincipalName
 				return nil, kdcErr(op, ke.ErrorCode, ke.EText)
 			}
 			var md types.PADataSequence
-			if err := md.Unmarshal(ke.EData); err != nil {
+			if err := guard(func() error { return md.Unmarshal(ke.EData) }); err != nil {
 				return nil, kerr(op, gss.StatusFailure, 0, "KDC asks for pre-authentication, METHOD-DATA: %v", err)
 			}
 			info := pickETypeInfo(md, req.ReqBody.EType)
@@ -122,7 +122,7 @@ func asExchange(ctx context.Context, c *config.Config, cname types.PrincipalName
 			continue
 		}
 		var asRep messages.ASRep
-		if err := asRep.Unmarshal(rep); err != nil {
+		if err := guard(func() error { return asRep.Unmarshal(rep) }); err != nil {
 			return nil, kerr(op, gss.StatusDefectiveToken, 0, "AS-REP: %v", err)
 		}
 		var k types.EncryptionKey
@@ -134,14 +134,18 @@ func asExchange(ctx context.Context, c *config.Config, cname types.PrincipalName
 				return nil, kerr(op, gss.StatusNoCred, minorKTNotFound, "client key: %v", err)
 			}
 		}
-		plain, err := crypto.DecryptEncPart(asRep.EncPart, k, keyusage.AS_REP_ENCPART)
+		var plain []byte
+		err = guard(func() (err error) {
+			plain, err = crypto.DecryptEncPart(asRep.EncPart, k, keyusage.AS_REP_ENCPART)
+			return err
+		})
 		if err != nil {
 			// As MIT: a reply that does not decrypt means a wrong password
 			// (KDC_ERR_PREAUTH_FAILED, "Password incorrect").
 			return nil, kerr(op, gss.StatusNoCred, krb5Base+24, "AS-REP does not decrypt with the client key (password incorrect or stale client keytab): %v", err)
 		}
 		var enc messages.EncKDCRepPart
-		if err := enc.Unmarshal(plain); err != nil {
+		if err := guard(func() error { return enc.Unmarshal(plain) }); err != nil {
 			return nil, kerr(op, gss.StatusDefectiveToken, 0, "AS-REP enc-part: %v", err)
 		}
 		if enc.Nonce != req.ReqBody.Nonce {
@@ -206,10 +210,10 @@ func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalNam
 		return nil, kdcErr(op, ke.ErrorCode, ke.EText)
 	}
 	var tgsRep messages.TGSRep
-	if err := tgsRep.Unmarshal(rep); err != nil {
+	if err := guard(func() error { return tgsRep.Unmarshal(rep) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "TGS-REP: %v", err)
 	}
-	if err := tgsRep.DecryptEncPart(tgt.key); err != nil {
+	if err := guard(func() error { return tgsRep.DecryptEncPart(tgt.key) }); err != nil {
 		return nil, kerr(op, gss.StatusFailure, minorBadIntegrity, "TGS-REP does not decrypt with the TGT session key: %v", err)
 	}
 	enc := tgsRep.DecryptedEncPart

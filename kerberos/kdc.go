@@ -138,7 +138,7 @@ func isTooBig(rep []byte) bool {
 		return false
 	}
 	var ke messages.KRBError
-	return ke.Unmarshal(rep) == nil && ke.ErrorCode == 52
+	return guard(func() error { return ke.Unmarshal(rep) }) == nil && ke.ErrorCode == 52
 }
 
 func tcpExchange(ctx context.Context, kdc string, req []byte) ([]byte, error) {
@@ -178,7 +178,7 @@ func asKRBError(rep []byte) (*messages.KRBError, bool) {
 		return nil, false
 	}
 	var ke messages.KRBError
-	if err := ke.Unmarshal(rep); err != nil {
+	if err := guard(func() error { return ke.Unmarshal(rep) }); err != nil {
 		return nil, false
 	}
 	return &ke, true

@@ -55,7 +55,7 @@ func (p *Provider) config() (*config.Config, error) {
 }
 
 func (p *Provider) clockSkew() time.Duration {
-	if c, err := p.config(); err == nil && c.LibDefaults.Clockskew > 0 {
+	if c, err := p.config(); err == nil && c != nil && c.LibDefaults.Clockskew > 0 {
 		return c.LibDefaults.Clockskew
 	}
 	return 5 * time.Minute
