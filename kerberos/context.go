@@ -218,9 +218,20 @@ func (c *secContext) acceptStep(in []byte) ([]byte, error) {
 	if err == nil {
 		return out, nil
 	}
-	if ge, ok := err.(*gss.Error); ok && ge.Minor > krb5Base && ge.Minor < krb5Base+128 {
+	if ge, ok := err.(*gss.Error); ok {
 		// Tell the initiator why, as MIT does, in a KRB-ERROR token.
-		ke := messages.NewKRBError(types.PrincipalName{}, "", int32(ge.Minor-krb5Base), "")
+		var code int32
+		switch {
+		case ge.Minor > krb5Base && ge.Minor < krb5Base+128:
+			code = int32(ge.Minor - krb5Base)
+		case ge.Minor == minorKTKVNONotFound:
+			code = 44 // KRB_AP_ERR_BADKEYVER
+		case ge.Minor == minorKTNotFound:
+			code = 45 // KRB_AP_ERR_NOKEY
+		default:
+			return nil, err
+		}
+		ke := messages.NewKRBError(types.PrincipalName{}, "", code, "")
 		if b, merr := ke.Marshal(); merr == nil {
 			return frame(tokKRBError, b), err
 		}

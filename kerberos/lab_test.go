@@ -314,7 +314,35 @@ func TestPureGoFaults(t *testing.T) {
 		require.NoError(t, err)
 		cred, err := p.AcquireCredential(nil, nil, gss.CredAcceptOnly, gss.WithKeytab(kt))
 		require.NoError(t, err)
-		_, err = acceptor(t, p, gss.WithAcceptorCredential(cred)).Continue(apreq)
+		out, err := acceptor(t, p, gss.WithAcceptorCredential(cred)).Continue(apreq)
 		assert.ErrorIs(t, err, gss.ErrKeytabKeyVersion, "%v", err)
+		_, ierr := init.Continue(out)
+		assert.ErrorIs(t, ierr, gss.ErrKeytabKeyVersion, "initiator, from the KRB-ERROR: %v", ierr)
 	})
+}
+
+// TestPureGoKeytabReload: the default acceptor keytab is read once and
+// again when the file changes, so a key rotation needs no restart.
+func TestPureGoKeytabReload(t *testing.T) {
+	r := testrealm.Shared(t)
+	svc := "HTTP/rotate-purego.gssnego.test"
+	r.Kadmin(t, "addprinc -randkey "+svc)
+	kt := "FILE:" + filepath.Join(t.TempDir(), "rotate.keytab")
+	r.ExportKey(t, svc, kt)
+	t.Setenv("KRB5_KTNAME", kt)
+	acc := kerberos.NewProvider()
+	handshake := func() error {
+		ip := kerberos.NewProvider() // a fresh ticket each time
+		init := initiator(t, ip, importName(t, ip, "HTTP@rotate-purego.gssnego.test", gss.NameHostBasedService))
+		res := mitm.Run(init, acceptor(t, acc), mitm.None)
+		if res.InitErr != nil {
+			return res.InitErr
+		}
+		return res.AccErr
+	}
+	require.NoError(t, handshake())
+	r.RotateKey(t, svc)
+	assert.ErrorIs(t, handshake(), gss.ErrKeytabKeyVersion, "ticket of kvno 2, keytab still kvno 1")
+	r.ExportKey(t, svc, kt)
+	require.NoError(t, handshake(), "keytab rewritten: read again without a restart")
 }
