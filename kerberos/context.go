@@ -184,6 +184,7 @@ func (c *secContext) apReq(ctx context.Context) ([]byte, error) {
 	// Delegation (KRB-CRED) is not built yet: the flag is not sent.
 	req := c.req&checksumFlags&^gss.FlagDeleg | gss.FlagConf | gss.FlagInteg
 	auth.Cksum = types.Checksum{CksumType: cksumTypeGSS, Checksum: gssChecksum(req, c.cb)}
+	auth.AuthorizationData = etypeNegotiationAD(permittedEtypes(cfg), tkt.key.KeyType)
 	ap, err := messages.NewAPReq(tkt.tkt, tkt.key, auth)
 	if err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
@@ -327,7 +328,8 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if c.initSubkey != nil {
 			base = *c.initSubkey
 		}
-		size, err := keySize(base.KeyType)
+		subEtype := negotiatedEtype(auth.AuthorizationData, permittedEtypes(c.cred.cfg), base.KeyType)
+		size, err := keySize(subEtype)
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, krb5Base+14, "%v", err)
 		}
@@ -339,7 +341,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if _, err := rand.Read(seqb[:]); err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		sub := types.EncryptionKey{KeyType: base.KeyType, KeyValue: kv}
+		sub := types.EncryptionKey{KeyType: subEtype, KeyValue: kv}
 		seq := binary.BigEndian.Uint32(seqb[:]) & 0x3fffffff
 		plain, err := marshalEncAPRepPart(auth.CTime, auth.Cusec, &sub, seq)
 		if err != nil {

@@ -278,3 +278,19 @@ func FuzzPerMessage(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAuthorizationData(f *testing.F) {
+	ad := etypeNegotiationAD([]int32{18, 17, 20}, 23)
+	f.Add(ad[0].ADData)
+	f.Add(marshalAD(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		entries, err := parseAD(b)
+		if err != nil {
+			return
+		}
+		if _, err := parseAD(marshalAD(entries)); err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		_ = negotiatedEtype(types.AuthorizationData{{ADType: adIfRelevant, ADData: b}}, supportedEtypes, 0)
+	})
+}

@@ -49,6 +49,7 @@ func TestInteropRawKrb5(t *testing.T) {
 					require.NoError(t, err)
 					require.True(t, info.Established)
 					require.Equal(t, r.Principal(r.User), info.InitiatorName)
+					require.Equal(t, gss.EnctypeAES256SHA1, info.SessionKeyEnctype, "RFC 4537 subkey")
 				}
 				perMessage(t, init, acc)
 			})
