@@ -68,8 +68,8 @@ func (c *secContext) ready(op string) (*types.EncryptionKey, etype.EType, error)
 	if k == nil || (!c.established && c.failed == nil && !c.initiator) {
 		return nil, nil, kerr(op, gss.StatusNoContext, 0, "security context not established")
 	}
-	if !gss.Enctype(k.KeyType).UsesRFC4121Tokens() {
-		return nil, nil, kerr(op, gss.StatusUnavailable, 0, "per-message tokens for %s (RFC 4757) are not built in the pure-Go provider yet", gss.Enctype(k.KeyType))
+	if e := gss.Enctype(k.KeyType); !e.UsesRFC4121Tokens() && e != gss.EnctypeRC4HMAC {
+		return nil, nil, kerr(op, gss.StatusUnavailable, 0, "per-message tokens for %s are not supported", e)
 	}
 	et, err := crypto.GetEtype(k.KeyType)
 	if err != nil {
@@ -110,6 +110,9 @@ func (c *secContext) GetMIC(msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		return c.rc4GetMIC(k, msg), nil
+	}
 	hdr := make([]byte, 16, 16+et.GetHMACBitLength()/8)
 	binary.BigEndian.PutUint16(hdr, tokMIC)
 	hdr[2] = c.ourFlags()
@@ -130,8 +133,10 @@ func (c *secContext) VerifyMIC(msg, mic []byte) error {
 	const op = "VerifyMIC"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, _, err := c.ready(op); err != nil {
+	if k, _, err := c.ready(op); err != nil {
 		return err
+	} else if k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		return c.rc4VerifyMIC(op, k, msg, mic)
 	}
 	if len(mic) < 16 || binary.BigEndian.Uint16(mic) != tokMIC {
 		return kerr(op, gss.StatusDefectiveToken, 0, "not an RFC 4121 MIC token")
@@ -197,6 +202,13 @@ func (c *secContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		tok, err := c.rc4Wrap(k, msg, conf)
+		if err != nil {
+			return nil, false, kerr(op, gss.StatusFailure, 0, "%v", err)
+		}
+		return tok, conf, nil
+	}
 	hdr := make([]byte, 16)
 	binary.BigEndian.PutUint16(hdr, tokWrap)
 	hdr[2] = c.ourFlags()
@@ -228,8 +240,10 @@ func (c *secContext) Unwrap(tok []byte) ([]byte, bool, error) {
 	const op = "Unwrap"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, _, err := c.ready(op); err != nil {
+	if k, _, err := c.ready(op); err != nil {
 		return nil, false, err
+	} else if k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		return c.rc4Unwrap(op, k, tok)
 	}
 	if len(tok) < 16 || binary.BigEndian.Uint16(tok) != tokWrap || tok[3] != 0xff {
 		return nil, false, kerr(op, gss.StatusDefectiveToken, 0, "not an RFC 4121 wrap token")
@@ -305,9 +319,13 @@ func unrotate(b []byte, rrc int) []byte {
 func (c *secContext) WrapSizeLimit(conf bool, maxToken int) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, et, err := c.ready("WrapSizeLimit")
+	k, et, err := c.ready("WrapSizeLimit")
 	if err != nil {
 		return 0, err
+	}
+	if k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		// framing (at most 17 bytes), 30 of header and confounder, 1 of padding
+		return max(maxToken-48, 0), nil
 	}
 	n := maxToken - 16 - et.GetHMACBitLength()/8
 	if conf {

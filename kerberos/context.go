@@ -343,7 +343,13 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		}
 		sub := types.EncryptionKey{KeyType: subEtype, KeyValue: kv}
 		seq := binary.BigEndian.Uint32(seqb[:]) & 0x3fffffff
-		plain, err := marshalEncAPRepPart(auth.CTime, auth.Cusec, &sub, seq)
+		// As MIT: an acceptor subkey only for RFC 4121 enctypes; with RFC
+		// 4757 tokens both sides keep the initiator's subkey.
+		subp := &sub
+		if !gss.Enctype(subEtype).UsesRFC4121Tokens() {
+			subp = nil
+		}
+		plain, err := marshalEncAPRepPart(auth.CTime, auth.Cusec, subp, seq)
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
@@ -355,7 +361,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		c.accSubkey = &sub
+		c.accSubkey = subp
 		c.sendSeq = uint64(seq)
 		out = frame(tokAPRep, rep)
 	} else {

@@ -254,7 +254,7 @@ func FuzzInitReply(f *testing.F) {
 func FuzzPerMessage(f *testing.F) {
 	addAllSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, et := range []int32{17, 18, 19, 20} {
+		for _, et := range []int32{17, 18, 19, 20, 23} {
 			n, _ := keySize(et)
 			k := types.EncryptionKey{KeyType: et, KeyValue: bytes.Repeat([]byte{7}, n)}
 			ini := &secContext{p: &Provider{}, initiator: true, established: true, accSubkey: &k}

@@ -104,3 +104,29 @@ func TestInteropReplayRefusedByPureGo(t *testing.T) {
 	_, err = acceptor(t, p).Continue(apreq)
 	require.ErrorIs(t, err, gss.ErrDuplicateToken)
 }
+
+// TestInteropRC4: an rc4-hmac ticket with rc4-hmac preferred in krb5.conf
+// (so no RFC 4537 upgrade): RFC 4757 MIC and wrap tokens between MIT and
+// the pure-Go provider, both directions, and pure-Go on both sides.
+func TestInteropRC4(t *testing.T) {
+	r := testrealm.Shared(t)
+	t.Setenv("KRB5_CONFIG", r.PreferEnctypes(t, gss.EnctypeRC4HMAC))
+	native := func() gss.Provider { return gssapi_unix.New() }
+	pure := func() gss.Provider { return kerberos.NewProvider() }
+	svc := "HTTP@" + r.EtypeService(gss.EnctypeRC4HMAC)[len("HTTP/"):]
+	for _, pr := range append(crossPairs(), pair{"PureGoToPureGo", pure, pure}, pair{"MITToMIT", native, native}) {
+		t.Run(pr.name, func(t *testing.T) {
+			ip, ap := pr.init(), pr.acc()
+			init := initiator(t, ip, importName(t, ip, svc, gss.NameHostBasedService))
+			acc := acceptor(t, ap)
+			rawHandshake(t, init, acc)
+			info, err := init.Inquire()
+			require.NoError(t, err)
+			require.Equal(t, gss.EnctypeRC4HMAC, info.SessionKeyEnctype)
+			perMessage(t, init, acc)
+			mic, err := init.GetMIC([]byte("x"))
+			require.NoError(t, err)
+			require.Len(t, mic, 37, "GSS-framed RFC 4757 MIC")
+		})
+	}
+}
