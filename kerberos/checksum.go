@@ -12,14 +12,19 @@ import (
 const cksumTypeGSS = 0x8003
 
 // gssChecksum is the 0x8003 checksum: Lgth (16), Bnd (MD5 of the channel
-// bindings, zeros without), Flags, all little-endian. Delegation (DlgOpt,
-// Deleg) is not sent yet.
-func gssChecksum(flags gss.Flags, cb *gss.ChannelBindings) []byte {
-	b := make([]byte, 24)
+// bindings, zeros without), Flags, all little-endian, then with delegation
+// DlgOpt 1, Dlgth and the KRB-CRED.
+func gssChecksum(flags gss.Flags, cb *gss.ChannelBindings, deleg []byte) []byte {
+	b := make([]byte, 24, 28+len(deleg))
 	binary.LittleEndian.PutUint32(b, 16)
 	h := cbHash(cb)
 	copy(b[4:20], h[:])
 	binary.LittleEndian.PutUint32(b[20:], uint32(flags))
+	if deleg != nil {
+		b = binary.LittleEndian.AppendUint16(b, 1) // DlgOpt
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(deleg)))
+		b = append(b, deleg...)
+	}
 	return b
 }
 

@@ -46,11 +46,13 @@ type secContext struct {
 	cusec      int
 	sendSeq    uint64
 	recvSeq    uint64
+	delegated  *Credential // acceptor: what the initiator delegated, until taken
 }
 
 var (
 	_ gss.SecContext   = (*secContext)(nil)
 	_ gss.MechInquirer = (*secContext)(nil)
+	_ gss.Delegated    = (*secContext)(nil)
 )
 
 // grantedAlways are the flags every established Kerberos context has.
@@ -181,9 +183,24 @@ func (c *secContext) apReq(ctx context.Context) ([]byte, error) {
 	if err := auth.GenerateSeqNumberAndSubKey(tkt.key.KeyType, size); err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
-	// Delegation (KRB-CRED) is not built yet: the flag is not sent.
 	req := c.req&checksumFlags&^gss.FlagDeleg | gss.FlagConf | gss.FlagInteg
-	auth.Cksum = types.Checksum{CksumType: cksumTypeGSS, Checksum: gssChecksum(req, c.cb)}
+	var deleg []byte
+	if c.req&gss.FlagDeleg != 0 || c.req&gss.FlagDelegPolicy != 0 && flagSet(tkt.flags, flags.OKAsDelegate) {
+		c.cred.mu.Lock()
+		tgt := c.cred.tgt
+		c.cred.mu.Unlock()
+		fwd, err := forwardedTGT(ctx, cfg, c.cred.client, c.cred.realm, tgt)
+		if err != nil {
+			return nil, err
+		}
+		if fwd != nil {
+			if deleg, err = marshalKRBCred(fwd, c.cred.client, c.cred.realm, tkt.key); err != nil {
+				return nil, kerr(op, gss.StatusFailure, 0, "KRB-CRED: %v", err)
+			}
+			req |= gss.FlagDeleg
+		}
+	}
+	auth.Cksum = types.Checksum{CksumType: cksumTypeGSS, Checksum: gssChecksum(req, c.cb, deleg)}
 	auth.AuthorizationData = etypeNegotiationAD(permittedEtypes(cfg), tkt.key.KeyType)
 	ap, err := messages.NewAPReq(tkt.tkt, tkt.key, auth)
 	if err != nil {
@@ -316,6 +333,14 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	}
 	c.recvSeq = uint64(uint32(auth.SeqNumber))
 	c.flags = ck.flags&checksumFlags&^(gss.FlagDeleg|gss.FlagDCEStyle) | grantedAlways
+	if ck.deleg != nil {
+		d, err := delegatedCredential(c.cred.cfg, ck.deleg, &enc.Key, c.initSubkey)
+		if err != nil {
+			return nil, kerr(op, gss.StatusDefectiveToken, 0, "delegated credential: %v", err)
+		}
+		c.delegated = d
+		c.flags |= gss.FlagDeleg
+	}
 	if mutual {
 		c.flags |= gss.FlagMutual
 	}

@@ -2,6 +2,7 @@ package kerberos
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -162,7 +163,7 @@ func fromCCache(cfg *config.Config, name string, want *name) (*Credential, error
 		if start.IsZero() {
 			start = e.auth
 		}
-		t := &ticket{tkt: tkt, key: e.key, start: start, end: e.end}
+		t := &ticket{tkt: tkt, key: e.key, start: start, end: e.end, flags: binary.BigEndian.AppendUint32(nil, e.flags)}
 		sn := e.server.name
 		if len(sn.NameString) == 2 && sn.NameString[0] == "krbtgt" && sn.NameString[1] == c.realm && e.server.realm == c.realm {
 			c.tgt = t

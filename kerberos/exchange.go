@@ -198,6 +198,11 @@ func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalNam
 	if err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
+	return sendTGS(ctx, op, c, realm, &req, tgt)
+}
+
+// sendTGS sends a TGS-REQ made with tgt and decodes the reply.
+func sendTGS(ctx context.Context, op string, c *config.Config, realm string, req *messages.TGSReq, tgt *ticket) (*ticket, error) {
 	b, err := req.Marshal()
 	if err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)

@@ -130,3 +130,37 @@ func TestInteropRC4(t *testing.T) {
 		})
 	}
 }
+
+// TestInteropDelegation: gss.FlagDeleg forwards the TGT as KRB-CRED; the
+// acceptor's DelegatedCredential then gets a ticket for another service
+// and authenticates there. Pure-Go and MIT on either side.
+func TestInteropDelegation(t *testing.T) {
+	r := testrealm.Shared(t)
+	pure := func() gss.Provider { return kerberos.NewProvider() }
+	for _, pr := range append(crossPairs(), pair{"PureGoToPureGo", pure, pure}) {
+		t.Run(pr.name, func(t *testing.T) {
+			ip, ap := pr.init(), pr.acc()
+			init := initiator(t, ip, importName(t, ip, "HTTP@localhost", gss.NameHostBasedService),
+				gss.WithFlags(gss.FlagMutual|gss.FlagInteg|gss.FlagDeleg))
+			acc := acceptor(t, ap)
+			rawHandshake(t, init, acc)
+			info, err := acc.Inquire()
+			require.NoError(t, err)
+			require.NotZero(t, info.Flags&gss.FlagDeleg, "acceptor sees delegation")
+			cred, err := gss.DelegatedCredential(acc)
+			require.NoError(t, err)
+			require.NotNil(t, cred, "a delegated credential")
+			defer cred.Release()
+			ci, err := cred.Inquire()
+			require.NoError(t, err)
+			require.Equal(t, r.Principal(r.User), ci.Name)
+			// Second hop, as the user, with the acceptor's provider.
+			hop := initiator(t, ap, importName(t, ap, "host@localhost", gss.NameHostBasedService), gss.WithInitiatorCredential(cred))
+			hopAcc := acceptor(t, ap)
+			rawHandshake(t, hop, hopAcc)
+			hi, err := hopAcc.Inquire()
+			require.NoError(t, err)
+			require.Equal(t, r.Principal(r.User), hi.InitiatorName)
+		})
+	}
+}
