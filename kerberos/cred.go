@@ -42,6 +42,9 @@ var _ gss.Credential = (*Credential)(nil)
 func (c *Credential) Inquire() (*gss.CredInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.released {
+		return nil, kerr("Inquire", gss.StatusNoCred, 0, "credential used after Release")
+	}
 	info := &gss.CredInfo{Usage: c.usage, Mechs: []gss.OID{gss.MechKRB5}}
 	if c.tgt != nil {
 		info.Name = principalString(c.client, c.realm)
@@ -52,8 +55,8 @@ func (c *Credential) Inquire() (*gss.CredInfo, error) {
 	return info, nil
 }
 
-// Release implements gss.Credential. The keys stay in memory until the
-// credential is garbage.
+// Release implements gss.Credential: the credential is unusable after it
+// (its keys stay in memory until it is garbage).
 func (c *Credential) Release() error {
 	c.mu.Lock()
 	c.released = true
@@ -70,8 +73,11 @@ func (c *Credential) serviceTicket(ctx context.Context, sname types.PrincipalNam
 		c.mu.Unlock()
 		return t, nil
 	}
-	tgt, s := c.tgt, c.secret
+	tgt, s, released := c.tgt, c.secret, c.released
 	c.mu.Unlock()
+	if released {
+		return nil, kerr("InitSecContext", gss.StatusNoCred, 0, "credential used after Release")
+	}
 	if tgt == nil {
 		return nil, kerr("InitSecContext", gss.StatusNoCred, minorCCNotFound, "the credential has no TGT (acceptor-only)")
 	}

@@ -175,7 +175,9 @@ func (p *Provider) acceptorCred(ktName string, who *name) (gss.Credential, error
 	if who == nil && statErr == nil {
 		p.mu.Lock()
 		if p.acceptor != nil && p.accPath == path && p.accMod.Equal(st.ModTime()) && p.accSize == st.Size() {
-			c := p.acceptor
+			// A credential of its own (Release is per credential) over the
+			// shared keys.
+			c := &Credential{cfg: p.acceptor.cfg, usage: gss.CredAcceptOnly, acceptor: p.acceptor.acceptor}
 			p.mu.Unlock()
 			return c, nil
 		}
@@ -191,6 +193,7 @@ func (p *Provider) acceptorCred(ktName string, who *name) (gss.Credential, error
 		p.mu.Lock()
 		p.acceptor, p.accPath, p.accMod, p.accSize = c, path, st.ModTime(), st.Size()
 		p.mu.Unlock()
+		c = &Credential{cfg: cfg, usage: gss.CredAcceptOnly, acceptor: c.acceptor}
 	}
 	return c, nil
 }
