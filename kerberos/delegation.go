@@ -2,6 +2,7 @@ package kerberos
 
 import (
 	"context"
+	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -36,6 +37,8 @@ func forwardedTGT(ctx context.Context, cfg *config.Config, cname types.Principal
 	if err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
+	req.ReqBody.KDCOptions = types.NewKrbFlags()
+	req.ReqBody.RTime = time.Time{}
 	types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwardable)
 	types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwarded)
 	// The options changed: the PA-TGS-REQ checksum over the body is redone.

@@ -42,11 +42,22 @@
 // answered with a KRB-ERROR token, so the initiator sees the cause
 // (gss.ErrClockSkew, gss.ErrWrongKey, …) as with MIT.
 //
+// RFC 4537 enctype negotiation both ways, as MIT: the initiator lists
+// krb5.conf's permitted enctypes in the authenticator and the acceptor
+// makes its subkey of the first it permits (aes256-cts-hmac-sha1-96 for any
+// AES or RC4 ticket with the default lists).
+//
+// Delegation: gss.FlagDeleg (always) or gss.FlagDelegPolicy (when the
+// service ticket is ok-as-delegate) get a forwarded TGT and send it as
+// KRB-CRED in the 0x8003 checksum; the acceptor hands it over through
+// gss.Delegated as an initiator credential.
+//
 // Per-message: GetMIC, VerifyMIC, Wrap and Unwrap as RFC 4121 (CFX) tokens
 // for aes128/aes256-cts-hmac-sha1-96 and aes128-cts-hmac-sha256-128 /
 // aes256-cts-hmac-sha384-192, with the acceptor-subkey flag, RRC rotation
 // undone on receipt, and sequence numbers (a replayed or old token is
-// refused when replay or sequence detection was granted).
+// refused when replay or sequence detection was granted); RFC 4757 tokens
+// for rc4-hmac keys.
 //
 // Errors are *gss.Error values with the krb5 minor statuses MIT reports,
 // so the gss faults (gss.ErrNoTicket, gss.ErrKDCUnreachable,
@@ -55,11 +66,11 @@
 //
 // # Not built yet
 //
-// RFC 4757 (rc4-hmac) per-message tokens (an RC4 context authenticates but
-// GetMIC/Wrap return gss.ErrUnavailable), delegation (KRB-CRED, both sides),
-// writing ccaches (StoreCredential), cross-realm referrals, dns_lookup_kdc,
+// Writing ccaches (StoreCredential), cross-realm referrals, dns_lookup_kdc,
 // KCM/KEYRING/DIR ccaches, FAST, PKINIT, S4U, PAC verification, context
-// export/import, DCE-style contexts. docs/purego.md keeps the list.
+// export/import, DCE-style contexts, IOV wrap layouts, NTLM, and SPNEGO as a
+// provider mechanism (the negotiate engine does SPNEGO). docs/purego.md
+// keeps the list.
 //
 // # What is gokrb5's and what is ours
 //
@@ -75,7 +86,10 @@
 // 0x8003 checksum and channel-binding hash, AP-REP building and parsing
 // (gokrb5 cannot build one: its SPNEGO service never sends it), the RFC
 // 4121 MIC and wrap tokens (gokrb5's gssapi package lacks acceptor-subkey
-// selection on receipt, RRC and sequence checks), the KDC transport (for
+// selection on receipt, RRC and sequence checks) and the RFC 4757 ones
+// (gokrb5 has none), KRB-CRED building, RFC 4537 authorization data, the
+// FILE ccache reader (gokrb5's sizes allocations from unchecked counts: a
+// corrupt 200-byte cache asks for gigabytes), the KDC transport (for
 // context deadlines, krb5.conf KDC order, and typed errors: gokrb5's
 // client flattens KDC errors into strings and dials with fixed timeouts),
 // the AS/TGS exchanges around gokrb5's messages (its client adds its own

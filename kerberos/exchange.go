@@ -7,6 +7,7 @@ import (
 
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/crypto"
+	"github.com/jcmturner/gokrb5/v8/iana/flags"
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
 	"github.com/jcmturner/gokrb5/v8/iana/patype"
 	"github.com/jcmturner/gokrb5/v8/keytab"
@@ -196,6 +197,18 @@ func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalNam
 	}
 	req, err := messages.NewTGSReq(cname, realm, c, tgt.tkt, tgt.key, sname, false)
 	if err != nil {
+		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
+	}
+	// Options as MIT asks them: forwardable only with a forwardable TGT,
+	// never renewable or proxiable (gokrb5 takes them from krb5.conf, and a
+	// Heimdal KDC, Samba's, refuses an option the TGT does not allow with
+	// KDC_ERR_BADOPTION).
+	req.ReqBody.KDCOptions = types.NewKrbFlags()
+	req.ReqBody.RTime = time.Time{}
+	if flagSet(tgt.flags, flags.Forwardable) {
+		types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwardable)
+	}
+	if err := setTGSAuthenticator(&req, tgt); err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
 	return sendTGS(ctx, op, c, realm, &req, tgt)
