@@ -195,9 +195,37 @@ func (c *secContext) checkSeq(op string, seq uint64) error {
 
 // Wrap implements gss.SecContext: RFC 4121 §4.2.4, RRC 0, EC 0 when sealed.
 func (c *secContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
-	const op = "Wrap"
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.wrap("Wrap", msg, conf, false)
+}
+
+// WrapIOV wraps msg split the way Windows EncryptMessage lays out a
+// Kerberos message (SECBUFFER_TOKEN + SECBUFFER_DATA, the sockets
+// sample's layout): token is the RFC 4121 header with the encrypted header
+// copy, checksum and confounder rotated into it (RRC), data the encrypted
+// (or, without conf, plain) message of the same length. For RFC 4757
+// contexts data is the end of the token: the message and its padding.
+func (c *secContext) WrapIOV(msg []byte, conf bool) (token, data []byte, confState bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tok, cs, err := c.wrap("WrapIOV", msg, conf, true)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	n := len(msg)
+	if k := c.protKey(); k != nil && k.KeyType == int32(gss.EnctypeRC4HMAC) {
+		n++ // the padding byte
+	}
+	return tok[:len(tok)-n], tok[len(tok)-n:], cs, nil
+}
+
+// UnwrapIOV reverses WrapIOV (and Windows' EncryptMessage).
+func (c *secContext) UnwrapIOV(token, data []byte) ([]byte, bool, error) {
+	return c.Unwrap(append(append([]byte{}, token...), data...))
+}
+
+func (c *secContext) wrap(op string, msg []byte, conf, iov bool) ([]byte, bool, error) {
 	k, et, err := c.ready(op)
 	if err != nil {
 		return nil, false, err
@@ -222,6 +250,12 @@ func (c *secContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 			return nil, false, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
 		c.sendSeq++
+		if iov {
+			// Rotate the encrypted header copy and the checksum to the front.
+			rrc := 16 + et.GetHMACBitLength()/8
+			binary.BigEndian.PutUint16(hdr[6:], uint16(rrc))
+			ct = append(append([]byte{}, ct[len(ct)-rrc:]...), ct[:len(ct)-rrc]...)
+		}
 		return append(hdr, ct...), true, nil
 	}
 	// Integrity only: the checksum covers msg | header with EC and RRC 0.
@@ -231,6 +265,10 @@ func (c *secContext) Wrap(msg []byte, conf bool) ([]byte, bool, error) {
 	}
 	binary.BigEndian.PutUint16(hdr[4:], uint16(len(sum)))
 	c.sendSeq++
+	if iov {
+		binary.BigEndian.PutUint16(hdr[6:], uint16(len(sum)))
+		return append(append(hdr, sum...), msg...), false, nil
+	}
 	out := append(hdr, msg...)
 	return append(out, sum...), false, nil
 }
