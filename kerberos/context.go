@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"sync"
 	"time"
 
@@ -46,7 +47,8 @@ type secContext struct {
 	cusec      int
 	sendSeq    uint64
 	recvSeq    uint64
-	delegated  *Credential // acceptor: what the initiator delegated, until taken
+	delegated  *Credential         // acceptor: what the initiator delegated, until taken
+	kc         map[kcKey]hash.Hash // keyed HMACs of derived checksum keys
 }
 
 var (
@@ -463,6 +465,6 @@ func (c *secContext) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
-	c.sessionKey, c.initSubkey, c.accSubkey = types.EncryptionKey{}, nil, nil
+	c.sessionKey, c.initSubkey, c.accSubkey, c.kc = types.EncryptionKey{}, nil, nil, nil
 	return nil
 }
