@@ -12,7 +12,7 @@
 // # What it does
 //
 // Initiator: a TGT from a FILE ccache written by MIT's kinit (KRB5CCNAME or
-// gss.WithCCache), from a client keytab (gss.WithClientKeytab) or a
+// gss.WithCCache; gss.StoreCredential writes one), from a client keytab (gss.WithClientKeytab) or a
 // password (gss.WithPassword; AS exchange with PA-ENC-TIMESTAMP and the
 // salt of PA-ETYPE-INFO2); krb5.conf from KRB5_CONFIG (default_realm,
 // domain_realm, the realms' kdc entries, clockskew, the enctype lists,
@@ -66,7 +66,7 @@
 //
 // # Not built yet
 //
-// Writing ccaches (StoreCredential), cross-realm referrals, dns_lookup_kdc,
+// Cross-realm referrals, dns_lookup_kdc,
 // KCM/KEYRING/DIR ccaches, FAST, PKINIT, S4U, PAC verification, context
 // export/import, DCE-style contexts, IOV wrap layouts, NTLM, and SPNEGO as a
 // provider mechanism (the negotiate engine does SPNEGO). docs/purego.md

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/mitm"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/kerberos"
@@ -347,4 +349,43 @@ func TestPureGoKeytabReload(t *testing.T) {
 	assert.ErrorIs(t, handshake(), gss.ErrKeytabKeyVersion, "ticket of kvno 2, keytab still kvno 1")
 	r.ExportKey(t, svc, kt)
 	require.NoError(t, handshake(), "keytab rewritten: read again without a restart")
+}
+
+// TestPureGoStoreDelegated: a delegated credential written with
+// gss.StoreCredential is a FILE ccache MIT's klist lists and kvno uses,
+// and the pure-Go provider reads it back.
+func TestPureGoStoreDelegated(t *testing.T) {
+	r := testrealm.Shared(t)
+	tools := lab.NeedCommand(t, "klist", "kvno")
+	p := kerberos.NewProvider()
+	init := initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService),
+		gss.WithFlags(gss.FlagMutual|gss.FlagInteg|gss.FlagDeleg))
+	acc := acceptor(t, p)
+	rawHandshake(t, init, acc)
+	cred, err := gss.DelegatedCredential(acc)
+	require.NoError(t, err)
+	require.NotNil(t, cred)
+	cc := "FILE:" + filepath.Join(t.TempDir(), "delegated.ccache")
+	require.NoError(t, gss.StoreCredential(cred, cc))
+
+	env := append(os.Environ(), r.Env()...)
+	env = append(env, "KRB5CCNAME="+cc)
+	out, err := runTool(env, tools[0])
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, out, "alice@"+r.Name)
+	assert.Contains(t, out, "krbtgt/"+r.Name+"@"+r.Name)
+	out, err = runTool(env, tools[1], "host/localhost@"+r.Name)
+	require.NoError(t, err, "kvno with the stored ccache: %s", out)
+
+	back, err := p.AcquireCredential(nil, nil, gss.CredInitiateOnly, gss.WithCCache(cc))
+	require.NoError(t, err)
+	hop := initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService), gss.WithInitiatorCredential(back))
+	rawHandshake(t, hop, acceptor(t, p))
+}
+
+func runTool(env []string, bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
