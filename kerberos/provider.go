@@ -118,13 +118,17 @@ func (p *Provider) AcquireCredentialContext(ctx context.Context, n gss.Name, mec
 	case gss.CredInitiateOnly:
 		return p.initiatorCred(ctx, cfg, cc, who)
 	}
-	ic, err := p.initiatorCred(ctx, cfg, cc, who)
-	if err != nil {
-		return nil, err
-	}
-	ac, err := p.acceptorCred(cc.Keytab, who)
-	if err != nil {
-		return nil, err
+	// Both usages: as MIT, whichever elements can be had (the initiator's
+	// error when neither).
+	ic, ierr := p.initiatorCred(ctx, cfg, cc, who)
+	ac, aerr := p.acceptorCred(cc.Keytab, who)
+	switch {
+	case ierr != nil && aerr != nil:
+		return nil, ierr
+	case ierr != nil:
+		return ac, nil
+	case aerr != nil:
+		return ic, nil
 	}
 	both := ic.(*Credential)
 	both.usage = gss.CredInitiateAndAccept
