@@ -82,15 +82,11 @@ func asExchange(ctx context.Context, c *config.Config, cname types.PrincipalName
 	}
 	var usedKey *types.EncryptionKey
 	for round := 0; ; round++ {
-		b, err := req.Marshal()
-		if err != nil {
-			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
-		}
-		rep, err := sendToKDC(ctx, c, realm, b)
+		rep, ke, err := exchangeKDC(ctx, op, c, realm, &req)
 		if err != nil {
 			return nil, err
 		}
-		if ke, ok := asKRBError(rep); ok {
+		if ke != nil {
 			if ke.ErrorCode != 25 || round > 0 { // KDC_ERR_PREAUTH_REQUIRED
 				return nil, kdcErr(op, ke.ErrorCode, ke.EText)
 			}
@@ -216,15 +212,11 @@ func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalNam
 
 // sendTGS sends a TGS-REQ made with tgt and decodes the reply.
 func sendTGS(ctx context.Context, op string, c *config.Config, realm string, req *messages.TGSReq, tgt *ticket) (*ticket, error) {
-	b, err := req.Marshal()
-	if err != nil {
-		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
-	}
-	rep, err := sendToKDC(ctx, c, realm, b)
+	rep, ke, err := exchangeKDC(ctx, op, c, realm, req)
 	if err != nil {
 		return nil, err
 	}
-	if ke, ok := asKRBError(rep); ok {
+	if ke != nil {
 		return nil, kdcErr(op, ke.ErrorCode, ke.EText)
 	}
 	var tgsRep messages.TGSRep
@@ -239,4 +231,21 @@ func sendTGS(ctx context.Context, op string, c *config.Config, realm string, req
 		return nil, kerr(op, gss.StatusFailure, minorModified, "TGS-REP nonce does not match the request")
 	}
 	return &ticket{tkt: tgsRep.Ticket, key: enc.Key, start: startOf(enc), end: enc.EndTime, flags: enc.Flags.Bytes}, nil
+}
+
+// exchangeKDC marshals req, sends it to realm's KDCs and returns the reply,
+// or the KRB-ERROR the KDC answered with instead.
+func exchangeKDC(ctx context.Context, op string, c *config.Config, realm string, req interface{ Marshal() ([]byte, error) }) ([]byte, *messages.KRBError, error) {
+	b, err := req.Marshal()
+	if err != nil {
+		return nil, nil, kerr(op, gss.StatusFailure, 0, "%v", err)
+	}
+	rep, err := sendToKDC(ctx, c, realm, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ke, ok := asKRBError(rep); ok {
+		return rep, ke, nil
+	}
+	return rep, nil, nil
 }

@@ -87,22 +87,11 @@ func main() {
 }
 
 func run(keep bool) error {
-	root, err := repo.Root()
+	tree, err := repo.Load()
 	if err != nil {
 		return err
 	}
-	files, err := repo.Files(root)
-	if err != nil {
-		return err
-	}
-	mods, err := repo.Modules(root, files)
-	if err != nil {
-		return err
-	}
-	version, err := repo.Lockstep(mods)
-	if err != nil {
-		return err
-	}
+	root, files, mods, version := tree.Root, tree.Files, tree.Modules, tree.Version
 
 	tmp, err := os.MkdirTemp("", "gssnego-consumer-")
 	if err != nil {

@@ -47,22 +47,11 @@ func isDoc(f string) bool {
 }
 
 func run(keep bool) error {
-	root, err := repo.Root()
+	tree, err := repo.Load()
 	if err != nil {
 		return err
 	}
-	files, err := repo.Files(root)
-	if err != nil {
-		return err
-	}
-	mods, err := repo.Modules(root, files)
-	if err != nil {
-		return err
-	}
-	version, err := repo.Lockstep(mods)
-	if err != nil {
-		return err
-	}
+	root, files, mods, version := tree.Root, tree.Files, tree.Modules, tree.Version
 
 	var snips []Snippet
 	var problems []string

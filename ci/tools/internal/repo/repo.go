@@ -213,3 +213,34 @@ func Run(dir string, env []string, name string, args ...string) ([]byte, error) 
 	}
 	return buf.Bytes(), nil
 }
+
+// Tree is the work tree as both checks see it: its root, the files git
+// tracks (and the untracked ones it does not ignore), its modules and the
+// lockstep version they require of each other.
+type Tree struct {
+	Root    string
+	Files   []string
+	Modules []Module
+	Version string
+}
+
+// Load reads the Tree of the checkout around the working directory.
+func Load() (*Tree, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	files, err := Files(root)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := Modules(root, files)
+	if err != nil {
+		return nil, err
+	}
+	version, err := Lockstep(mods)
+	if err != nil {
+		return nil, err
+	}
+	return &Tree{Root: root, Files: files, Modules: mods, Version: version}, nil
+}
