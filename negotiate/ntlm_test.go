@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/pypeer"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -21,6 +22,7 @@ import (
 // acceptor agrees and sends none; under strict both sides exchange them.
 func TestNTLMFallback(t *testing.T) {
 	r, p := lab(t)
+	testlab.NeedMech(t, p, gss.MechNTLMSSP)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		// Not a missing lab part: Heimdal links its own NTLM mechanism
 		// (NTLMv1 against a digest service) instead of gss-ntlmssp.

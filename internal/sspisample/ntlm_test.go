@@ -21,6 +21,7 @@ import (
 func TestLoopbackNTLM(t *testing.T) {
 	r := testrealm.Shared(t)
 	p := lab.Provider(t)
+	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s links its own NTLM (against a digest service), not gss-ntlmssp", p.Name())
 	}

@@ -203,6 +203,7 @@ func TestOurClientOurServerMICs(t *testing.T) {
 // exchange or AllowMissingMutual.
 func TestOurClientOurServerNTLM(t *testing.T) {
 	r, p := labRealm(t)
+	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s uses its built-in NTLM, not gss-ntlmssp", p.Name())
 	}
@@ -241,6 +242,7 @@ func TestOurClientOurServerNTLM(t *testing.T) {
 // HTTP layer.
 func TestNativeModes(t *testing.T) {
 	_, p := labRealm(t)
+	lab.NeedMech(t, p, gss.MechSPNEGO)
 	for _, tc := range []struct {
 		name                   string
 		clientNative, srvNativ bool
