@@ -32,10 +32,17 @@ func loadConfig() (*config.Config, error) {
 	return config.New(), nil
 }
 
-// realmOfHost maps a host to its realm: domain_realm, else default_realm.
-func realmOfHost(c *config.Config, host string) string {
+// realmOfHost maps a host to its realm: domain_realm, else the client's
+// realm, else default_realm. Without a mapping MIT asks the client's own
+// KDC first (the referral realm), so a user of another realm than
+// default_realm (kinit bob@SAMDOM.TEST) reaches that realm's services by
+// host name as with MIT; referrals to a third realm are not followed.
+func realmOfHost(c *config.Config, host, clientRealm string) string {
 	if r := c.ResolveRealm(strings.ToLower(host)); r != "" {
 		return r
+	}
+	if clientRealm != "" {
+		return clientRealm
 	}
 	return c.LibDefaults.DefaultRealm
 }

@@ -17,8 +17,9 @@
 // salt of PA-ETYPE-INFO2); krb5.conf from KRB5_CONFIG (default_realm,
 // domain_realm, the realms' kdc entries, clockskew, the enctype lists,
 // udp_preference_limit); a TGS exchange for the target, host-based names
-// "service@host" mapped to service/host@REALM by domain_realm, else
-// default_realm; service tickets kept in memory with the credential. KDC
+// "service@host" mapped to service/host@REALM by domain_realm, else to
+// the client's realm (where MIT's referral realm asks first); service
+// tickets kept in memory with the credential. KDC
 // traffic goes over UDP (when the request fits udp_preference_limit) and
 // TCP (as fallback and on KRB_ERR_RESPONSE_TOO_BIG), each wait bounded by a
 // context: AcquireCredentialContext, and the context's ContinueContext
