@@ -203,10 +203,10 @@ func TestOurClientOurServerMICs(t *testing.T) {
 // exchange or AllowMissingMutual.
 func TestOurClientOurServerNTLM(t *testing.T) {
 	r, p := labRealm(t)
-	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s uses its built-in NTLM, not gss-ntlmssp", p.Name())
 	}
+	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	users := filepath.Join(t.TempDir(), "ntlm.users")
 	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
 	t.Setenv("NTLM_USER_FILE", users)
