@@ -1,6 +1,7 @@
 package kerberos
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -12,11 +13,7 @@ import (
 // /etc/krb5.conf; without any, the defaults (a realm then has to come from
 // a principal name).
 func loadConfig() (*config.Config, error) {
-	paths := []string{"/etc/krb5.conf"}
-	if v := os.Getenv("KRB5_CONFIG"); v != "" {
-		paths = strings.Split(v, ":")
-	}
-	for _, p := range paths {
+	for _, p := range configPaths() {
 		if p == "" {
 			continue
 		}
@@ -32,10 +29,42 @@ func loadConfig() (*config.Config, error) {
 	return config.New(), nil
 }
 
-// realmOfHost maps a host to its realm: domain_realm, else default_realm.
-func realmOfHost(c *config.Config, host string) string {
+// configPaths are the krb5.conf files KRB5_CONFIG names, else /etc/krb5.conf.
+func configPaths() []string {
+	if v := os.Getenv("KRB5_CONFIG"); v != "" {
+		return strings.Split(v, ":")
+	}
+	return []string{"/etc/krb5.conf"}
+}
+
+// configKey identifies the krb5.conf a call would read now: the files and
+// their modification times and sizes. MIT reads krb5.conf for every call
+// (each makes a krb5 context), so a process that points KRB5_CONFIG at
+// another realm's file, or edits the file, is heard; the provider keeps
+// the parsed file while this key stays the same.
+func configKey() string {
+	var b strings.Builder
+	for _, p := range configPaths() {
+		b.WriteString(p)
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "|%d|%d", st.ModTime().UnixNano(), st.Size())
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// realmOfHost maps a host to its realm: domain_realm, else the client's
+// realm, else default_realm. Without a mapping MIT asks the client's own
+// KDC first (the referral realm), so a user of another realm than
+// default_realm (kinit bob@SAMDOM.TEST) reaches that realm's services by
+// host name as with MIT; referrals to a third realm are not followed.
+func realmOfHost(c *config.Config, host, clientRealm string) string {
 	if r := c.ResolveRealm(strings.ToLower(host)); r != "" {
 		return r
+	}
+	if clientRealm != "" {
+		return clientRealm
 	}
 	return c.LibDefaults.DefaultRealm
 }

@@ -131,8 +131,10 @@ func (c *secContext) initStep(ctx context.Context, in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "%v", err)
 	}
+	// A reply that does not decrypt is GSS_S_FAILURE with the krb5 code,
+	// as MIT reports krb5_rd_rep's error.
 	if et != c.sessionKey.KeyType {
-		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "AP-REP encrypted with enctype %d, session key is %d", et, c.sessionKey.KeyType)
+		return nil, kerr(op, gss.StatusFailure, minorBadIntegrity, "AP-REP encrypted with enctype %d, session key is %d", et, c.sessionKey.KeyType)
 	}
 	var plain []byte
 	err = guard(func() (err error) {
@@ -140,7 +142,7 @@ func (c *secContext) initStep(ctx context.Context, in []byte) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "AP-REP does not decrypt with the session key: %v", err)
+		return nil, kerr(op, gss.StatusFailure, minorBadIntegrity, "AP-REP does not decrypt with the session key: %v", err)
 	}
 	rep, err := parseEncAPRepPart(plain)
 	if err != nil {
@@ -165,7 +167,7 @@ func (c *secContext) apReq(ctx context.Context) ([]byte, error) {
 	cfg := c.cred.cfg
 	sname, realm := c.target.princ, c.target.realm
 	if c.target.host != "" {
-		realm = realmOfHost(cfg, c.target.host)
+		realm = realmOfHost(cfg, c.target.host, c.cred.realm)
 		if realm == "" {
 			return nil, kerr(op, gss.StatusBadName, minorRealmUnknown, "no realm for host %s (domain_realm, default_realm)", c.target.host)
 		}

@@ -14,11 +14,13 @@
 // Initiator: a TGT from a FILE ccache written by MIT's kinit (KRB5CCNAME or
 // gss.WithCCache; gss.StoreCredential writes one), from a client keytab (gss.WithClientKeytab) or a
 // password (gss.WithPassword; AS exchange with PA-ENC-TIMESTAMP and the
-// salt of PA-ETYPE-INFO2); krb5.conf from KRB5_CONFIG (default_realm,
+// salt of PA-ETYPE-INFO2); krb5.conf from KRB5_CONFIG, read again when it
+// or the file changes, as MIT reads it per call (default_realm,
 // domain_realm, the realms' kdc entries, clockskew, the enctype lists,
 // udp_preference_limit); a TGS exchange for the target, host-based names
-// "service@host" mapped to service/host@REALM by domain_realm, else
-// default_realm; service tickets kept in memory with the credential. KDC
+// "service@host" mapped to service/host@REALM by domain_realm, else to
+// the client's realm (where MIT's referral realm asks first); service
+// tickets kept in memory with the credential. KDC
 // traffic goes over UDP (when the request fits udp_preference_limit) and
 // TCP (as fallback and on KRB_ERR_RESPONSE_TOO_BIG), each wait bounded by a
 // context: AcquireCredentialContext, and the context's ContinueContext

@@ -3,6 +3,7 @@ package kerberos
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
@@ -217,7 +218,16 @@ func sendTGS(ctx context.Context, op string, c *config.Config, realm string, req
 		return nil, err
 	}
 	if ke != nil {
-		return nil, kdcErr(op, ke.ErrorCode, ke.EText)
+		text := ke.EText
+		if ke.ErrorCode == 7 {
+			// MIT's wording, naming the principal: gss.ErrServiceUnknown's
+			// text finds the service in it.
+			text = fmt.Sprintf("Server %s not found in Kerberos database", principalString(req.ReqBody.SName, realm))
+			if ke.EText != "" {
+				text += ": " + ke.EText
+			}
+		}
+		return nil, kdcErr(op, ke.ErrorCode, text)
 	}
 	var tgsRep messages.TGSRep
 	if err := guard(func() error { return tgsRep.Unmarshal(rep) }); err != nil {

@@ -19,9 +19,12 @@ const ProviderName = "Go Kerberos"
 // service tickets) and the replay cache in memory; the zero value is not
 // usable, call NewProvider.
 type Provider struct {
-	once   sync.Once
-	cfg    *config.Config
-	cfgErr error
+	cfgMu     sync.Mutex
+	cfg       *config.Config
+	cfgErr    error
+	cfgKey    string // configKey when cfg was read
+	cfgLoaded bool
+	cfgPinned bool // tests only: cfg as set, never read
 
 	mu       sync.Mutex
 	acceptor *Credential // default acceptor credential, by keytab path
@@ -41,16 +44,25 @@ func (p *Provider) now() time.Time { return time.Now().Add(p.clockOffset) }
 var _ gss.Provider = (*Provider)(nil)
 
 // NewProvider returns a pure-Go Kerberos provider. It reads its
-// configuration (KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME) when first used.
+// configuration (KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME) when first used,
+// and krb5.conf again when KRB5_CONFIG or the file changes.
 func NewProvider() *Provider { return &Provider{} }
 
 func (p *Provider) config() (*config.Config, error) {
-	p.once.Do(func() {
-		p.cfg, p.cfgErr = loadConfig()
-		if p.cfgErr != nil {
-			p.cfgErr = kerr("krb5.conf", gss.StatusFailure, 0, "%v", p.cfgErr)
-		}
-	})
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if p.cfgPinned {
+		return p.cfg, p.cfgErr
+	}
+	key := configKey()
+	if p.cfgLoaded && key == p.cfgKey {
+		return p.cfg, p.cfgErr
+	}
+	p.cfg, p.cfgErr = loadConfig()
+	if p.cfgErr != nil {
+		p.cfgErr = kerr("krb5.conf", gss.StatusFailure, 0, "%v", p.cfgErr)
+	}
+	p.cfgKey, p.cfgLoaded = key, true
 	return p.cfg, p.cfgErr
 }
 

@@ -251,3 +251,11 @@ func forEachEtype(t *testing.T, f func(t *testing.T, r *testrealm.Realm, p gss.P
 		})
 	}
 }
+
+// needNativeSPNEGO skips a test of the provider's own SPNEGO when the
+// provider has none (testlab.NeedMech).
+func needNativeSPNEGO(t *testing.T) {
+	t.Helper()
+	_, p := lab(t)
+	testlab.NeedMech(t, p, gss.MechSPNEGO)
+}

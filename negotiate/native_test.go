@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -17,6 +19,7 @@ import (
 // verdict; the MICs native SPNEGO exchanged are reported unchecked.
 func TestNativeMode(t *testing.T) {
 	r, p := lab(t)
+	testlab.NeedMech(t, p, gss.MechSPNEGO)
 	name := target(t, p, testrealm.ServiceHTTP+"@"+r.Name)
 	t.Run("native-native", func(t *testing.T) {
 		c, err := negotiate.NewNativeClient(name, negotiate.Config{Provider: p})

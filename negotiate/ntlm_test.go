@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/pypeer"
 	"github.com/gssnego/gssnego/negotiate"
 )
@@ -26,6 +27,7 @@ func TestNTLMFallback(t *testing.T) {
 		// (NTLMv1 against a digest service) instead of gss-ntlmssp.
 		t.Skipf("%s uses its built-in NTLM, not gss-ntlmssp", p.Name())
 	}
+	testlab.NeedMech(t, p, gss.MechNTLMSSP)
 	t.Setenv("NTLM_USER_FILE", ntlmUsers(t, r))
 	for _, tc := range []struct {
 		peer    string

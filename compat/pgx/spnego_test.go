@@ -12,6 +12,7 @@ import (
 
 	pgxgss "github.com/gssnego/gssnego/compat/pgx"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/platform"
 )
 
@@ -53,6 +54,7 @@ func TestPostgresAlsoAcceptsSPNEGO(t *testing.T) {
 	_, realm := pgServer(t)
 	p, err := platform.Provider()
 	require.NoError(t, err)
+	lab.NeedMech(t, p, gss.MechSPNEGO)
 	sp := &spnegoProvider{Provider: p}
 	pgxgss.Register(pgxgss.WithProvider(sp))
 	c, err := connect(t, connString(realm.User))

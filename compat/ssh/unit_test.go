@@ -9,6 +9,7 @@ import (
 
 	"github.com/gssnego/gssnego/compat/ssh"
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 	"github.com/gssnego/gssnego/platform"
 	"golang.org/x/crypto/ssh"
@@ -102,6 +103,7 @@ func TestServerRefusesSPNEGO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lab.NeedMech(t, p, gss.MechSPNEGO)
 	name, err := p.ImportName("host@localhost", gss.NameHostBasedService)
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +210,7 @@ func TestServerRefusesSPNEGOWithAnyMechCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lab.NeedMech(t, p, gss.MechSPNEGO)
 	cred, err := p.AcquireCredential(nil, nil, gss.CredAcceptOnly)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/testrealm"
 )
@@ -158,13 +159,17 @@ var cliCases = []struct {
 // TestInteropMITHeimdalProcesses runs the MIT-built client against the
 // Heimdal-built server and the other way round, each in its own process.
 func TestInteropMITHeimdalProcesses(t *testing.T) {
-	lab.Provider(t) // the CLI is built as this binary was: no provider, no run
+	p := lab.Provider(t) // the CLI is built as this binary was: no provider, no run
 	testrealm.Shared(t)
 	lab.NeedCommand(t, "go")
 	builds := map[string]string{"MIT": buildCLI(t, "", ""), "Heimdal": buildCLI(t, "", "heimdal")}
 	for _, dir := range [][2]string{{"MIT", "Heimdal"}, {"Heimdal", "MIT"}, {"MIT", "MIT"}, {"Heimdal", "Heimdal"}} {
 		for _, tc := range cliCases {
 			t.Run(dir[0]+"Client"+dir[1]+"Server/"+tc.name, func(t *testing.T) {
+				if tc.name == "Native" {
+					// The CLIs have this binary's provider.
+					lab.NeedMech(t, p, gss.MechSPNEGO)
+				}
 				srv := startServerProc(t, []string{builds[dir[1]]}, serverArgs(tc.args)...)
 				out, err := runClientProc(t, []string{builds[dir[0]]}, srv.addr, tc.args...)
 				serr, sout := srv.wait(t)

@@ -24,6 +24,7 @@ func TestLoopbackNTLM(t *testing.T) {
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s links its own NTLM (against a digest service), not gss-ntlmssp", p.Name())
 	}
+	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	users := filepath.Join(t.TempDir(), "ntlm.users")
 	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
 	t.Setenv("NTLM_USER_FILE", users)

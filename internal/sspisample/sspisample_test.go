@@ -78,10 +78,13 @@ var loopbackCases = []struct {
 }
 
 func TestLoopback(t *testing.T) {
-	lab.Provider(t)
+	p := lab.Provider(t)
 	testrealm.Shared(t)
 	for _, tc := range loopbackCases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.cfg.Engine == EngineNative {
+				lab.NeedMech(t, p, gss.MechSPNEGO)
+			}
 			addr, done := startServer(t, tc.cfg)
 			res, err := Client(dial(t, addr), "host@localhost", tc.cfg)
 			require.NoError(t, err)

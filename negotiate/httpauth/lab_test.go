@@ -206,6 +206,7 @@ func TestOurClientOurServerNTLM(t *testing.T) {
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s uses its built-in NTLM, not gss-ntlmssp", p.Name())
 	}
+	lab.NeedMech(t, p, gss.MechNTLMSSP)
 	users := filepath.Join(t.TempDir(), "ntlm.users")
 	require.NoError(t, os.WriteFile(users, []byte("GSSNEGO:"+r.User+":"+r.Password+"\n"), 0o600))
 	t.Setenv("NTLM_USER_FILE", users)
@@ -241,6 +242,7 @@ func TestOurClientOurServerNTLM(t *testing.T) {
 // HTTP layer.
 func TestNativeModes(t *testing.T) {
 	_, p := labRealm(t)
+	lab.NeedMech(t, p, gss.MechSPNEGO)
 	for _, tc := range []struct {
 		name                   string
 		clientNative, srvNativ bool

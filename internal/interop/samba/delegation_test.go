@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gssnego/gssnego/gss"
+	testlab "github.com/gssnego/gssnego/internal/lab"
 	"github.com/gssnego/gssnego/internal/sambadc"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
@@ -84,6 +85,7 @@ func needDelegLab(t *testing.T) (*sambadc.DC, gss.Provider, delegLab) {
 // credential (gssapi_unix reports gss.ErrUnavailable for each).
 func needS4U(t *testing.T, p gss.Provider) {
 	t.Helper()
+	testlab.NeedImpersonator(t, p)
 	if strings.HasPrefix(p.Name(), "Heimdal") {
 		t.Skipf("%s: no S4U in Heimdal 7.8's GSS-API (docs/delegation.md)", p.Name())
 	}
