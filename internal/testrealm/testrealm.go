@@ -291,6 +291,17 @@ func (r *Realm) StopKDC() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
+	// The watchdog shell dies of the SIGTERM at once, so Wait can return
+	// while krb5kdc is still shutting down with the port bound. A restart
+	// (StrictClock) would then fail to bind while the readiness dial reached
+	// the old KDC, and the next kinit found no KDC at all: wait for the port.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", r.KDCAddr, 200*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
 }
 
 // Env returns the environment variables that point Kerberos at this realm,
