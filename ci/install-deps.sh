@@ -30,6 +30,12 @@ for g in "${groups[@]}"; do
       pkgs+=(squid) ;;
     capture) # packet captures and an independent decoder for them
       pkgs+=(tcpdump tshark) ;;
+    fleet) # a shared replay cache and a load balancer in front of many acceptors (issue: fleet scale)
+      pkgs+=(redis-server haproxy) ;;
+    dns) # BIND with tkey-gssapi-keytab and nsupdate -g for GSS-TSIG (compat/dns)
+      pkgs+=(bind9 bind9-dnsutils) ;;
+    git) # git http-backend as an origin behind gssnego forward
+      pkgs+=(git) ;;
     asan) # LeakSanitizer for the cgo leak check (go test -asan with clang)
       pkgs+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown group $g" >&2; exit 2 ;;

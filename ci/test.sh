@@ -14,7 +14,7 @@ export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 step() { printf '\n=== %s (t+%ds)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
-ci/install-deps.sh base samba apache browser ldap postgres ssh proxy capture asan
+ci/install-deps.sh base samba apache browser ldap postgres ssh proxy capture asan fleet dns git
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
