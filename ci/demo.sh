@@ -25,6 +25,6 @@ ci/install-deps.sh base capture
 
 bin=$(mktemp -d "${TMPDIR:-/tmp}/gssnego-demo-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/gssnego" ./cmd/gssnego
+(cd cmd/gssnego && go build -o "$bin/gssnego" .)  # a module of its own (docs/release.md)
 go build -o "$bin/demo" ./examples/demo
 "$bin/demo" -gssnego "$bin/gssnego" "$@"

@@ -75,13 +75,13 @@ step "tests without cgo (pure-Go Kerberos provider)"
 CGO_ENABLED=0 go test -count=1 ./...
 
 # Every other module in the tree, found by its go.mod (today bench/, ci/tools,
-# compat/ldap, compat/mssql, compat/pgx, compat/ssh, compat/sspi): each has its
+# cmd/gssnego, compat/ldap, compat/mssql, compat/pgx, compat/ssh, compat/sspi): each has its
 # own go.mod so that a user of negotiate/ never downloads pgx, go-ldap or go-mssqldb.
 submodules=$(find . -name go.mod -not -path ./go.mod -not -path '*/testdata/*' -printf '%h\n' | sort)
 for m in $submodules; do
   step "module $m: vet (linux, windows), tests with -race"
   (cd "$m" && go vet ./... && GOOS=windows go vet ./... && go test -race -count=1 ./...)
-  case "$m" in ./compat/*) # the adapters over Heimdal and the pure-Go provider too
+  case "$m" in ./compat/*|./cmd/*) # the adapters and the CLI over Heimdal and the pure-Go provider too
     step "module $m: tests with -race, Heimdal build"
     (cd "$m" && go test -race -count=1 -tags heimdal ./...)
     step "module $m: tests without cgo (pure-Go Kerberos provider)"

@@ -24,7 +24,8 @@ func staticCLI(t *testing.T) string {
 	t.Helper()
 	goBin := lab.NeedCommand(t, "go")[0]
 	out := filepath.Join(t.TempDir(), "gssnego")
-	cmd := exec.Command(goBin, "build", "-o", out, "github.com/gssnego/gssnego/cmd/gssnego")
+	cmd := exec.Command(goBin, "build", "-o", out, ".")
+	cmd.Dir = lab.PackageDir(t, "github.com/gssnego/gssnego/cmd/gssnego")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", b)

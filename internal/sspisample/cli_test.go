@@ -49,7 +49,8 @@ func buildCLI(t *testing.T, goos, tags string) string {
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
-	cmd := exec.Command("go", append(args, "github.com/gssnego/gssnego/cmd/gssnego")...)
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Dir = lab.PackageDir(t, "github.com/gssnego/gssnego/cmd/gssnego")
 	cmd.Env = env
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, msg)
