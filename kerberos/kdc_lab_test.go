@@ -1,0 +1,56 @@
+//go:build !windows
+
+package kerberos_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/kerberos"
+)
+
+// TestPureGoExpiredTicket: tickets past their end time, as MIT's kinit
+// wrote them, are refused with gss.ErrTicketExpired on both sides.
+func TestPureGoExpiredTicket(t *testing.T) {
+	r := testrealm.Shared(t)
+	t.Run("Initiator", func(t *testing.T) {
+		// A 2-second TGT from kinit, waited out: the initiator refuses it
+		// before asking the KDC for a service ticket (MIT's KDC would still
+		// forgive it for the clock skew; the user has to kinit either way).
+		cc := "FILE:" + filepath.Join(t.TempDir(), "short")
+		r.KinitArgs(t, r.Principal(r.User), r.Password, cc, "-l", "2s")
+		t.Setenv("KRB5CCNAME", cc)
+		time.Sleep(3100 * time.Millisecond)
+		p := kerberos.NewProvider()
+		init := initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService))
+		_, err := init.Continue(nil)
+		assert.ErrorIs(t, err, gss.ErrTicketExpired, "%v", err)
+		assert.Contains(t, err.Error(), "kinit", "the message says what to do")
+	})
+	t.Run("Acceptor", func(t *testing.T) {
+		// A service ticket that ends 30 s after it was issued, presented
+		// to an acceptor whose clock is 6 minutes ahead: the ticket ended
+		// longer ago than clockskew (300 s) forgives, while the
+		// authenticator's time would only be checked after the ticket's.
+		cc := "FILE:" + filepath.Join(t.TempDir(), "short")
+		r.KinitArgs(t, r.Principal(r.User), r.Password, cc, "-l", "30s")
+		t.Setenv("KRB5CCNAME", cc)
+		p := kerberos.NewProvider()
+		init := initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService))
+		apreq, err := init.Continue(nil)
+		require.NoError(t, err)
+		late := kerberos.NewProvider()
+		kerberos.SetClockOffset(late, 6*time.Minute)
+		out, err := acceptor(t, late).Continue(apreq)
+		assert.ErrorIs(t, err, gss.ErrTicketExpired, "%v", err)
+		require.NotEmpty(t, out, "a KRB-ERROR token for the initiator")
+		_, ierr := init.Continue(out)
+		assert.ErrorIs(t, ierr, gss.ErrTicketExpired, "initiator, from the KRB-ERROR: %v", ierr)
+	})
+}
