@@ -24,9 +24,12 @@ func loadConfig() (*config.Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		applyDNSDefaults(c, readConfigFile(p))
 		return c, nil
 	}
-	return config.New(), nil
+	c := config.New()
+	applyDNSDefaults(c, nil)
+	return c, nil
 }
 
 // configPaths are the krb5.conf files KRB5_CONFIG names, else /etc/krb5.conf.

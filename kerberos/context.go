@@ -89,7 +89,7 @@ func (c *secContext) ContinueContext(ctx context.Context, in []byte) ([]byte, er
 	var out []byte
 	var err error
 	if c.initiator {
-		out, err = c.initStep(ctx, in)
+		out, err = c.initStep(c.p.kdcContext(ctx), in)
 	} else {
 		out, err = c.acceptStep(in)
 	}
