@@ -135,7 +135,7 @@ _kerberos._tcp	SRV	0 0 %[2]s kdc1
 		name  string
 		lines []string
 	}{
-		{"UDP", nil},                                  // _kerberos._udp first
+		{"UDP", nil}, // _kerberos._udp first
 		{"TCP", []string{"udp_preference_limit = 1"}}, // only _kerberos._tcp
 	} {
 		t.Run(c.name, func(t *testing.T) {
