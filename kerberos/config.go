@@ -61,7 +61,8 @@ func configKey() string {
 // realm, else default_realm. Without a mapping MIT asks the client's own
 // KDC first (the referral realm), so a user of another realm than
 // default_realm (kinit bob@SAMDOM.TEST) reaches that realm's services by
-// host name as with MIT; referrals to a third realm are not followed.
+// host name as with MIT, and a KDC that knows the host is elsewhere
+// answers with a referral the client follows (crossRealmTicket).
 func realmOfHost(c *config.Config, host, clientRealm string) string {
 	if r := c.ResolveRealm(strings.ToLower(host)); r != "" {
 		return r
