@@ -54,3 +54,30 @@ func TestPureGoExpiredTicket(t *testing.T) {
 		assert.ErrorIs(t, ierr, gss.ErrTicketExpired, "initiator, from the KRB-ERROR: %v", ierr)
 	})
 }
+
+// TestPureGoKDCStoppedAndRestarted: the realm's real KDC stopped (its port
+// refuses at once, TCP and UDP) fails a password login and a service
+// ticket with gss.ErrKDCUnreachable without waiting; started again on the
+// same port, the same provider and credential recover without a restart.
+func TestPureGoKDCStoppedAndRestarted(t *testing.T) {
+	r := testrealm.Start(t)
+	r.Setenv(t)
+	p := kerberos.NewProvider()
+	user := importName(t, p, r.Principal(r.User), gss.NameKerberosPrincipal)
+	cred, err := p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithPassword(r.Password))
+	require.NoError(t, err)
+	defer cred.Release()
+
+	r.StopKDC()
+	start := time.Now()
+	_, err = p.AcquireCredential(user, nil, gss.CredInitiateOnly, gss.WithPassword(r.Password))
+	assert.ErrorIs(t, err, gss.ErrKDCUnreachable, "%v", err)
+	init := initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService), gss.WithInitiatorCredential(cred))
+	_, err = init.Continue(nil)
+	assert.ErrorIs(t, err, gss.ErrKDCUnreachable, "service ticket: %v", err)
+	assert.Less(t, time.Since(start), 2*time.Second, "a refused port fails at once")
+
+	r.StartKDC(t)
+	init = initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService), gss.WithInitiatorCredential(cred))
+	rawHandshake(t, init, acceptor(t, p))
+}
