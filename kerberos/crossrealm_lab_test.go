@@ -5,6 +5,7 @@ package kerberos_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -43,10 +44,12 @@ func TestPureGoCrossRealm(t *testing.T) {
 		require.NoError(t, err)
 		acc := acceptor(t, p, gss.WithAcceptorCredential(cred))
 		rawHandshake(t, init, acc)
-		info, err := acc.Inquire()
-		require.NoError(t, err)
-		assert.Equal(t, east.Principal(east.User), info.InitiatorName)
-		assert.Equal(t, want, info.AcceptorName)
+		for _, c := range []gss.SecContext{init, acc} {
+			info, err := c.Inquire()
+			require.NoError(t, err)
+			assert.Equal(t, east.Principal(east.User), info.InitiatorName)
+			assert.Equal(t, want, info.AcceptorName)
+		}
 		perMessage(t, init, acc)
 	}
 	t.Run("DirectTrust", func(t *testing.T) {
@@ -66,6 +69,13 @@ func TestPureGoCrossRealm(t *testing.T) {
 		// the canonicalize option, which refers it to FOREST.TEST.
 		handshake(t, "HTTP@web.forest.test", gss.NameHostBasedService, forest, "HTTP/web.forest.test@FOREST.TEST")
 	})
+	t.Run("FallbackRealm", func(t *testing.T) {
+		// Neither the client nor EAST's KDC maps the host: EAST answers
+		// "server not found", and the client tries the realm named after
+		// the host's domain, WEST.FOREST.TEST, as MIT does.
+		t.Setenv("KRB5_CONFIG", testrealm.ClientConf(t, nil, east, forest, west))
+		handshake(t, "HTTP@web.west.forest.test", gss.NameHostBasedService, west, "HTTP/web.west.forest.test@WEST.FOREST.TEST")
+	})
 	t.Run("KDCLogs", func(t *testing.T) {
 		// The paths above, as the KDCs logged them: EAST issued only
 		// cross-realm TGTs to its parent, FOREST the TGT for WEST.
@@ -75,7 +85,10 @@ func TestPureGoCrossRealm(t *testing.T) {
 			return string(b)
 		}
 		assert.Contains(t, log(east), "alice@EAST.FOREST.TEST for krbtgt/FOREST.TEST@EAST.FOREST.TEST")
-		assert.NotContains(t, log(east), "for HTTP/")
+		for _, line := range strings.Split(log(east), "\n") {
+			assert.False(t, strings.Contains(line, "ISSUE") && strings.Contains(line, "for HTTP/"), "EAST issued a service ticket: %s", line)
+		}
+		assert.Contains(t, log(east), "for HTTP/web.west.forest.test@EAST.FOREST.TEST", "the fallback's first question")
 		assert.Contains(t, log(forest), "alice@EAST.FOREST.TEST for krbtgt/WEST.FOREST.TEST@FOREST.TEST")
 		assert.Contains(t, log(forest), "alice@EAST.FOREST.TEST for HTTP/web.forest.test@FOREST.TEST")
 		assert.Contains(t, log(west), "alice@EAST.FOREST.TEST for HTTP/web.west.forest.test@WEST.FOREST.TEST")
