@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
 
@@ -67,6 +68,10 @@ func locateKDCs(ctx context.Context, c *config.Config, realm string) ([]kdcAddr,
 		e := kerr(op, gss.StatusFailure, minorRealmUnknown, "no KDC for realm %q: krb5.conf lists none and DNS has no SRV record _kerberos._udp or _kerberos._tcp.%s (%v)", realm, realm, lastErr)
 		if ctx.Err() != nil {
 			return nil, &deadlineError{e, context.Cause(ctx)}
+		}
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			// The resolver's own deadline fired just before ctx's timer.
+			return nil, &deadlineError{e, context.DeadlineExceeded}
 		}
 		return nil, e
 	}
