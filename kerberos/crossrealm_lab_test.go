@@ -37,12 +37,13 @@ func TestPureGoCrossRealm(t *testing.T) {
 	t.Setenv("KRB5_CONFIG", testrealm.ClientConf(t, map[string]string{".west.forest.test": west.Name}, east, forest, west))
 	t.Setenv("KRB5CCNAME", east.CCache)
 
-	handshake := func(t *testing.T, target string, typ gss.NameType, svc *testrealm.Realm, want string) {
-		p := kerberos.NewProvider()
-		init := initiator(t, p, importName(t, p, target, typ))
-		cred, err := p.AcquireCredential(nil, nil, gss.CredAcceptOnly, gss.WithKeytab(svc.Keytab))
+	pure := func() gss.Provider { return kerberos.NewProvider() }
+	handshakeWith := func(t *testing.T, ip, ap gss.Provider, target string, typ gss.NameType, svc *testrealm.Realm, want string) {
+		init := initiator(t, ip, importName(t, ip, target, typ))
+		cred, err := ap.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredAcceptOnly, gss.WithKeytab(svc.Keytab))
 		require.NoError(t, err)
-		acc := acceptor(t, p, gss.WithAcceptorCredential(cred))
+		defer cred.Release()
+		acc := acceptor(t, ap, gss.WithAcceptorCredential(cred))
 		rawHandshake(t, init, acc)
 		for _, c := range []gss.SecContext{init, acc} {
 			info, err := c.Inquire()
@@ -51,6 +52,9 @@ func TestPureGoCrossRealm(t *testing.T) {
 			assert.Equal(t, want, info.AcceptorName)
 		}
 		perMessage(t, init, acc)
+	}
+	handshake := func(t *testing.T, target string, typ gss.NameType, svc *testrealm.Realm, want string) {
+		handshakeWith(t, pure(), pure(), target, typ, svc, want)
 	}
 	t.Run("DirectTrust", func(t *testing.T) {
 		// A principal of the parent realm: EAST's KDC gives
@@ -75,6 +79,21 @@ func TestPureGoCrossRealm(t *testing.T) {
 		// the host's domain, WEST.FOREST.TEST, as MIT does.
 		t.Setenv("KRB5_CONFIG", testrealm.ClientConf(t, nil, east, forest, west))
 		handshake(t, "HTTP@web.west.forest.test", gss.NameHostBasedService, west, "HTTP/web.west.forest.test@WEST.FOREST.TEST")
+	})
+	t.Run("MIT", func(t *testing.T) {
+		// MIT's library on the other side, through the transit path:
+		// its acceptor checks the ticket's transited realms, and its
+		// initiator finds the same path for our acceptor.
+		if nativeProvider == nil {
+			t.Skip("MIT's library is the cgo build's (gssapi_unix)")
+		}
+		t.Setenv("KRB5RCACHEDIR", t.TempDir())
+		t.Run("PureGoToMIT", func(t *testing.T) {
+			handshakeWith(t, pure(), nativeProvider(), "HTTP@web.west.forest.test", gss.NameHostBasedService, west, "HTTP/web.west.forest.test@WEST.FOREST.TEST")
+		})
+		t.Run("MITToPureGo", func(t *testing.T) {
+			handshakeWith(t, nativeProvider(), pure(), "HTTP@web.west.forest.test", gss.NameHostBasedService, west, "HTTP/web.west.forest.test@WEST.FOREST.TEST")
+		})
 	})
 	t.Run("KDCLogs", func(t *testing.T) {
 		// The paths above, as the KDCs logged them: EAST issued only
@@ -101,3 +120,7 @@ func TestPureGoCrossRealm(t *testing.T) {
 		assert.ErrorIs(t, err, gss.KDCErrServerUnknown, "%v", err)
 	})
 }
+
+// nativeProvider is MIT's library in a cgo build (crossrealm_cgo_test.go),
+// else nil.
+var nativeProvider func() gss.Provider
