@@ -3,7 +3,11 @@
 package kerberos_test
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +84,45 @@ func TestPureGoKDCStoppedAndRestarted(t *testing.T) {
 	r.StartKDC(t)
 	init = initiator(t, p, importName(t, p, "HTTP@localhost", gss.NameHostBasedService), gss.WithInitiatorCredential(cred))
 	rawHandshake(t, init, acceptor(t, p))
+}
+
+// TestPureGoSilentUDPKDC: a KDC address whose UDP port swallows requests
+// and whose TCP port refuses, with UDP preferred (the default
+// udp_preference_limit): without a deadline the provider gives up after
+// its own UDP wait (1 s) and the refused TCP attempt; with one, at the
+// deadline. Measured, as the faults table asks.
+func TestPureGoSilentUDPKDC(t *testing.T) {
+	r := testrealm.Shared(t)
+	silent := testrealm.StartSilentKDC(t, false)
+	conf := r.WriteConf(t, "purego-silent-udp", silent.Addr)
+	b, err := os.ReadFile(conf)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "\tudp_preference_limit = 1\n")
+	// The lab's TCP-only setting removed: UDP first, MIT's default.
+	require.NoError(t, os.WriteFile(conf, []byte(strings.Replace(string(b), "\tudp_preference_limit = 1\n", "", 1)), 0o644))
+	t.Setenv("KRB5_CONFIG", conf)
+	for _, limit := range []time.Duration{0, 300 * time.Millisecond} {
+		t.Run(fmt.Sprintf("deadline=%v", limit), func(t *testing.T) {
+			p := kerberos.NewProvider()
+			user := importName(t, p, r.Principal(r.User), gss.NameKerberosPrincipal)
+			ctx := context.Background()
+			if limit > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, limit)
+				defer cancel()
+			}
+			start := time.Now()
+			_, err := p.AcquireCredentialContext(ctx, user, nil, gss.CredInitiateOnly, gss.WithPassword(r.Password))
+			took := time.Since(start)
+			t.Logf("gave up after %v: %v", took.Round(time.Millisecond), err)
+			assert.ErrorIs(t, err, gss.ErrKDCUnreachable, "%v", err)
+			if limit > 0 {
+				assert.ErrorIs(t, err, context.DeadlineExceeded, "%v", err)
+				assert.Less(t, took, limit+time.Second, "the deadline holds")
+				return
+			}
+			assert.GreaterOrEqual(t, took, 900*time.Millisecond, "one UDP wait")
+			assert.Less(t, took, 3*time.Second)
+		})
+	}
 }
