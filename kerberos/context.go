@@ -182,7 +182,12 @@ func (c *secContext) apReq(ctx context.Context) ([]byte, error) {
 	if err != nil && fallback != "" && fallback != realm && errors.Is(err, gss.KDCErrServerUnknown) {
 		// As MIT: the referral realm's KDC neither knows the service nor
 		// refers us on; try the realm named after the host's domain.
-		tkt, err = c.cred.serviceTicket(ctx, sname, fallback)
+		// When that fails too, the first answer is the one that names the
+		// service asked for (MIT reports the fallback's, which names
+		// krbtgt/FALLBACK instead).
+		if ft, ferr := c.cred.serviceTicket(ctx, sname, fallback); ferr == nil {
+			tkt, err = ft, nil
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -72,7 +72,14 @@ func (c *Credential) crossRealmTicket(ctx context.Context, tgt *ticket, sname ty
 		}
 		next, ok := tgtRealm(t.tkt.SName)
 		if !ok || isTGS(sname) {
+			// The ticket, perhaps under the name the KDC canonicalized
+			// (AD may rewrite the service name).
 			return t, nil
+		}
+		if next == cur {
+			// Active Directory may answer with a TGT for its own realm;
+			// MIT then asks again without canonicalize, and so do we.
+			return c.cachedTGS(ctx, tgt, sname, cur, false)
 		}
 		// A referral: a TGT for the realm the service is in.
 		if err := hop(next); err != nil {

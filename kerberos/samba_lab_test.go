@@ -3,6 +3,7 @@
 package kerberos_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,30 @@ func TestPureGoSambaAD(t *testing.T) {
 		assert.Len(t, mic, 37, "GSS-framed RFC 4757 MIC")
 	})
 
+	t.Run("HostOutsideRealmDomain", func(t *testing.T) {
+		// A service whose host is in a DNS domain no domain_realm entry
+		// maps (AD's common case: hosts named outside the AD domain): the
+		// client asks its own realm's KDC with canonicalize, which knows
+		// the SPN.
+		host := "web.elsewhere.test"
+		d.AddService(t, "HTTP/"+host, true)
+		keytab := exportKeytab(t, "HTTP/"+host)
+		t.Setenv("KRB5_CONFIG", d.Krb5Conf)
+		cc := "FILE:" + filepath.Join(t.TempDir(), "cc.carol")
+		d.Kinit(t, "carol", password, cc)
+		client, _, _ := engine(t, cc, host, keytab)
+		info, err := client.Inquire()
+		require.NoError(t, err)
+		assert.Equal(t, "HTTP/"+host+"@"+sambadc.Realm, info.AcceptorName)
+		// An unknown host there: the KDC does not know it, the fallback
+		// realm ELSEWHERE.TEST has no trust, and the error names the
+		// service asked for.
+		p := kerberos.NewProvider()
+		init := initiator(t, p, importName(t, p, "HTTP@nosuch.elsewhere.test", gss.NameHostBasedService))
+		_, err = init.Continue(nil)
+		assert.ErrorIs(t, err, gss.ErrServiceUnknown, "%v", err)
+		assert.Contains(t, fmt.Sprint(err), "HTTP/nosuch.elsewhere.test@"+sambadc.Realm)
+	})
 	t.Run("LargePAC", func(t *testing.T) {
 		host := "pac.samdom.test"
 		d.AddService(t, "HTTP/"+host, true)
