@@ -124,5 +124,23 @@ func TestPureGoSambaAD(t *testing.T) {
 		// 2000 group RIDs of 8 bytes, in the ticket's PAC.
 		assert.Greater(t, len(toks[0]), 16000, "NegTokenInit with the AP-REQ")
 		t.Logf("NegTokenInit with a PAC of 2000 groups: %d bytes", len(toks[0]))
+
+		// A password login with UDP preferred (the lab's krb5.conf says TCP
+		// only): the AS-REQ is small, the AS-REP with the PAC in its TGT is
+		// not, and the login must end on TCP.
+		conf, err := os.ReadFile(d.Krb5Conf)
+		require.NoError(t, err)
+		require.Contains(t, string(conf), "\tudp_preference_limit = 1\n")
+		udp := filepath.Join(t.TempDir(), "krb5-udp.conf")
+		require.NoError(t, os.WriteFile(udp, []byte(strings.Replace(string(conf), "\tudp_preference_limit = 1\n", "", 1)), 0o644))
+		t.Setenv("KRB5_CONFIG", udp)
+		p := kerberos.NewProvider()
+		cred, err := p.AcquireCredential(importName(t, p, d.Principal("dave"), gss.NameKerberosPrincipal), nil, gss.CredInitiateOnly, gss.WithPassword(password))
+		require.NoError(t, err)
+		defer cred.Release()
+		init := initiator(t, p, importName(t, p, "HTTP@"+host, gss.NameHostBasedService), gss.WithInitiatorCredential(cred))
+		acred, err := p.AcquireCredential(nil, nil, gss.CredAcceptOnly, gss.WithKeytab(keytab))
+		require.NoError(t, err)
+		rawHandshake(t, init, acceptor(t, p, gss.WithAcceptorCredential(acred)))
 	})
 }
