@@ -52,7 +52,8 @@ func locateKDCs(ctx context.Context, c *config.Config, realm string) ([]kdcAddr,
 	res := resolverOf(ctx)
 	var lastErr error
 	for _, proto := range []string{"udp", "tcp"} {
-		_, srvs, err := res.LookupSRV(ctx, "kerberos", proto, realm)
+		// The realm as an absolute name: no search-domain guesses.
+		_, srvs, err := res.LookupSRV(ctx, "kerberos", proto, strings.TrimSuffix(realm, ".")+".")
 		if err != nil {
 			lastErr = err
 			continue
