@@ -2,6 +2,7 @@ package kerberos
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -24,9 +25,12 @@ func loadConfig() (*config.Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		applyDNSDefaults(c, readConfigFile(p))
 		return c, nil
 	}
-	return config.New(), nil
+	c := config.New()
+	applyDNSDefaults(c, nil)
+	return c, nil
 }
 
 // configPaths are the krb5.conf files KRB5_CONFIG names, else /etc/krb5.conf.
@@ -58,13 +62,32 @@ func configKey() string {
 // realm, else default_realm. Without a mapping MIT asks the client's own
 // KDC first (the referral realm), so a user of another realm than
 // default_realm (kinit bob@SAMDOM.TEST) reaches that realm's services by
-// host name as with MIT; referrals to a third realm are not followed.
-func realmOfHost(c *config.Config, host, clientRealm string) string {
+// host name as with MIT, and a KDC that knows the host is elsewhere
+// answers with a referral the client follows (crossRealmTicket). mapped
+// is false when no domain_realm entry named the realm: the caller may then
+// fall back to fallbackRealm, as MIT does when the referral realm's KDC
+// does not know the service.
+func realmOfHost(c *config.Config, host, clientRealm string) (realm string, mapped bool) {
 	if r := c.ResolveRealm(strings.ToLower(host)); r != "" {
-		return r
+		return r, true
 	}
 	if clientRealm != "" {
-		return clientRealm
+		return clientRealm, false
 	}
-	return c.LibDefaults.DefaultRealm
+	return c.LibDefaults.DefaultRealm, false
+}
+
+// fallbackRealm is MIT's fallback realm of a host (its "domain" hostrealm
+// module with realm_try_domains unset): the host's parent domain in upper
+// case, whether or not such a realm exists; none for a name without a dot
+// or an address literal.
+func fallbackRealm(host string) string {
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return ""
+	}
+	_, domain, ok := strings.Cut(strings.TrimSuffix(host, "."), ".")
+	if !ok || domain == "" {
+		return ""
+	}
+	return strings.ToUpper(domain)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"sync"
@@ -89,7 +90,7 @@ func (c *secContext) ContinueContext(ctx context.Context, in []byte) ([]byte, er
 	var out []byte
 	var err error
 	if c.initiator {
-		out, err = c.initStep(ctx, in)
+		out, err = c.initStep(c.p.kdcContext(ctx), in)
 	} else {
 		out, err = c.acceptStep(in)
 	}
@@ -166,16 +167,32 @@ func (c *secContext) apReq(ctx context.Context) ([]byte, error) {
 	const op = "InitSecContext"
 	cfg := c.cred.cfg
 	sname, realm := c.target.princ, c.target.realm
+	fallback := ""
 	if c.target.host != "" {
-		realm = realmOfHost(cfg, c.target.host, c.cred.realm)
+		var mapped bool
+		realm, mapped = realmOfHost(cfg, c.target.host, c.cred.realm)
 		if realm == "" {
 			return nil, kerr(op, gss.StatusBadName, minorRealmUnknown, "no realm for host %s (domain_realm, default_realm)", c.target.host)
 		}
+		if !mapped {
+			fallback = fallbackRealm(c.target.host)
+		}
 	}
 	tkt, err := c.cred.serviceTicket(ctx, sname, realm)
+	if err != nil && fallback != "" && fallback != realm && errors.Is(err, gss.KDCErrServerUnknown) {
+		// As MIT: the referral realm's KDC neither knows the service nor
+		// refers us on; try the realm named after the host's domain.
+		// When that fails too, the first answer is the one that names the
+		// service asked for (MIT reports the fallback's, which names
+		// krbtgt/FALLBACK instead).
+		if ft, ferr := c.cred.serviceTicket(ctx, sname, fallback); ferr == nil {
+			tkt, err = ft, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	realm = tkt.tkt.Realm // where a referral or the fallback led
 	auth, err := types.NewAuthenticator(c.cred.realm, c.cred.client)
 	if err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)

@@ -90,10 +90,7 @@ func (c *Credential) serviceTicket(ctx context.Context, sname types.PrincipalNam
 		c.tgt, tgt = t, t
 		c.mu.Unlock()
 	}
-	if realm != c.realm {
-		return nil, kerr("InitSecContext", gss.StatusFailure, krb5Base+7, "ticket for %s: cross-realm referrals are not supported yet (client realm %s)", key, c.realm)
-	}
-	t, err := tgsExchange(ctx, c.cfg, c.client, tgt, sname, realm)
+	t, err := c.crossRealmTicket(ctx, tgt, sname, realm)
 	if err != nil {
 		return nil, err
 	}

@@ -42,13 +42,13 @@ func forwardedTGT(ctx context.Context, cfg *config.Config, cname types.Principal
 	types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwardable)
 	types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwarded)
 	// The options changed: the PA-TGS-REQ checksum over the body is redone.
-	if err := setTGSAuthenticator(&req, tgt); err != nil {
+	if err := setTGSAuthenticator(&req, tgt, realm); err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
 	return sendTGS(ctx, op, cfg, realm, &req, tgt)
 }
 
-func setTGSAuthenticator(req *messages.TGSReq, tgt *ticket) error {
+func setTGSAuthenticator(req *messages.TGSReq, tgt *ticket, crealm string) error {
 	body, err := req.ReqBody.Marshal()
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func setTGSAuthenticator(req *messages.TGSReq, tgt *ticket) error {
 	if err != nil {
 		return err
 	}
-	auth, err := types.NewAuthenticator(tgt.tkt.Realm, req.ReqBody.CName)
+	auth, err := types.NewAuthenticator(crealm, req.ReqBody.CName)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,14 @@
 // udp_preference_limit); a TGS exchange for the target, host-based names
 // "service@host" mapped to service/host@REALM by domain_realm, else to
 // the client's realm (where MIT's referral realm asks first); service
-// tickets kept in memory with the credential. KDC
+// tickets kept in memory with the credential. Cross-realm: a TGT for the
+// target realm got through the KDCs' answers (a direct trust, or transit
+// by the KDCs' capaths or realm hierarchy, as in an AD forest), and
+// referrals followed (the service request sets canonicalize; a KDC that
+// knows the host is elsewhere answers with a TGT for that realm). A realm
+// without kdc entries is located by its _kerberos._udp/_tcp SRV records
+// when dns_lookup_kdc holds (MIT's default), through the resolver set with
+// Provider.SetResolver or net.DefaultResolver. KDC
 // traffic goes over UDP (when the request fits udp_preference_limit) and
 // TCP (as fallback and on KRB_ERR_RESPONSE_TOO_BIG), each wait bounded by a
 // context: AcquireCredentialContext, and the context's ContinueContext
@@ -68,7 +75,6 @@
 //
 // # Not built yet
 //
-// Cross-realm referrals, dns_lookup_kdc,
 // KCM/KEYRING/DIR ccaches, FAST, PKINIT, S4U, PAC verification, context
 // export/import, DCE-style contexts, IOV wrap layouts, NTLM, and SPNEGO as a
 // provider mechanism (the negotiate engine does SPNEGO). docs/purego.md

@@ -186,8 +186,10 @@ func pickETypeInfo(md types.PADataSequence, want []int32) *types.ETypeInfo2Entry
 	return &types.ETypeInfo2Entry{EType: want[0]}
 }
 
-// tgsExchange gets a ticket for sname@realm with the TGT.
-func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalName, tgt *ticket, sname types.PrincipalName, realm string) (*ticket, error) {
+// tgsExchange gets a ticket for sname@realm from realm's KDC with tgt (the
+// client's TGT or a cross-realm one for realm) for cname@crealm. With
+// canonicalize the KDC may answer with a referral (crossRealmTicket).
+func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalName, crealm string, tgt *ticket, sname types.PrincipalName, realm string, canonicalize bool) (*ticket, error) {
 	const op = "TGS exchange"
 	if !tgt.valid(time.Now()) {
 		return nil, kerr(op, gss.StatusCredentialsExpired, minorTktExpired, "the TGT expired at %s", tgt.end.UTC().Format(time.RFC3339))
@@ -205,7 +207,10 @@ func tgsExchange(ctx context.Context, c *config.Config, cname types.PrincipalNam
 	if flagSet(tgt.flags, flags.Forwardable) {
 		types.SetFlag(&req.ReqBody.KDCOptions, flags.Forwardable)
 	}
-	if err := setTGSAuthenticator(&req, tgt); err != nil {
+	if canonicalize {
+		types.SetFlag(&req.ReqBody.KDCOptions, flags.Canonicalize)
+	}
+	if err := setTGSAuthenticator(&req, tgt, crealm); err != nil {
 		return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 	}
 	return sendTGS(ctx, op, c, realm, &req, tgt)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
@@ -28,7 +27,7 @@ const (
 // errTooBig is KRB_ERR_RESPONSE_TOO_BIG: the KDC asks for TCP.
 var errTooBig = errors.New("response too big for UDP")
 
-// sendToKDC sends req to the realm's KDCs in krb5.conf order and returns
+// sendToKDC sends req to the realm's KDCs (locateKDCs) in order and returns
 // the first reply. UDP is tried first when req is within
 // udp_preference_limit (MIT: 1465 bytes; 1 means TCP only), and TCP when
 // the KDC answers KRB_ERR_RESPONSE_TOO_BIG or UDP gets no answer. Every
@@ -36,9 +35,9 @@ var errTooBig = errors.New("response too big for UDP")
 // it is; the caller decodes it.
 func sendToKDC(ctx context.Context, c *config.Config, realm string, req []byte) ([]byte, error) {
 	const op = "KDC exchange"
-	kdcs := kdcList(c, realm)
-	if len(kdcs) == 0 {
-		return nil, kerr(op, gss.StatusFailure, minorRealmUnknown, "no KDC for realm %q in krb5.conf (KRB5_CONFIG) and dns_lookup_kdc is not supported", realm)
+	kdcs, err := locateKDCs(ctx, c, realm)
+	if err != nil {
+		return nil, err
 	}
 	limit := c.LibDefaults.UDPPreferenceLimit
 	useUDP := limit != 1 && len(req) <= limit
@@ -47,18 +46,25 @@ func sendToKDC(ctx context.Context, c *config.Config, realm string, req []byte) 
 		if ctx.Err() != nil {
 			break
 		}
-		if useUDP {
-			rep, err := udpExchange(ctx, kdc, req)
+		if useUDP && kdc.proto != "tcp" {
+			rep, err := udpExchange(ctx, kdc.addr, req)
 			if err == nil {
 				return rep, nil
 			}
 			lastErr = err
 		}
-		rep, err := tcpExchange(ctx, kdc, req)
+		if kdc.proto == "udp" {
+			// An SRV record for UDP only: the _tcp records follow.
+			continue
+		}
+		rep, err := tcpExchange(ctx, kdc.addr, req)
 		if err == nil {
 			return rep, nil
 		}
 		lastErr = err
+	}
+	if lastErr == nil {
+		lastErr = errors.New("no KDC of the realm serves TCP, and the request is too big for UDP (udp_preference_limit)")
 	}
 	e := kerr(op, gss.StatusFailure, minorKDCUnreach, "cannot contact any KDC for realm %q: %v", realm, lastErr)
 	if ctx.Err() != nil {
@@ -82,24 +88,6 @@ type deadlineError struct {
 func (e *deadlineError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
 func (e *deadlineError) Unwrap() []error { return []error{e.err, e.cause} }
 
-// kdcList is the realm's kdc entries in krb5.conf order, with port 88
-// added where none is given. (dns_lookup_kdc is not done yet.)
-func kdcList(c *config.Config, realm string) []string {
-	var out []string
-	for _, r := range c.Realms {
-		if r.Realm != realm {
-			continue
-		}
-		for _, k := range r.KDC {
-			if _, _, err := net.SplitHostPort(k); err != nil {
-				k = net.JoinHostPort(strings.Trim(k, "[]"), "88")
-			}
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
 func deadline(ctx context.Context, d time.Duration) time.Time {
 	t := time.Now().Add(d)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
@@ -109,7 +97,7 @@ func deadline(ctx context.Context, d time.Duration) time.Time {
 }
 
 func udpExchange(ctx context.Context, kdc string, req []byte) ([]byte, error) {
-	var d net.Dialer
+	d := net.Dialer{Resolver: resolverOf(ctx)}
 	conn, err := d.DialContext(ctx, "udp", kdc)
 	if err != nil {
 		return nil, err
@@ -142,7 +130,7 @@ func isTooBig(rep []byte) bool {
 }
 
 func tcpExchange(ctx context.Context, kdc string, req []byte) ([]byte, error) {
-	d := net.Dialer{Deadline: deadline(ctx, tcpDial)}
+	d := net.Dialer{Deadline: deadline(ctx, tcpDial), Resolver: resolverOf(ctx)}
 	conn, err := d.DialContext(ctx, "tcp", kdc)
 	if err != nil {
 		return nil, err

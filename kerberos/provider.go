@@ -2,8 +2,10 @@ package kerberos
 
 import (
 	"context"
+	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
@@ -34,6 +36,8 @@ type Provider struct {
 	initDef  *Credential // default initiator credential, by ccache path
 	initPath string
 	initMod  time.Time
+
+	resolver atomic.Pointer[net.Resolver] // SetResolver; nil: net.DefaultResolver
 
 	rcache      replayCache
 	clockOffset time.Duration // tests only
@@ -110,6 +114,7 @@ func (p *Provider) AcquireCredential(n gss.Name, mechs []gss.OID, usage gss.Cred
 // password or client-keytab login bounded by ctx.
 func (p *Provider) AcquireCredentialContext(ctx context.Context, n gss.Name, mechs []gss.OID, usage gss.CredUsage, opts ...gss.CredOption) (gss.Credential, error) {
 	const op = "AcquireCredential"
+	ctx = p.kdcContext(ctx)
 	for _, m := range mechs {
 		if !m.IsKerberos() {
 			return nil, kerr(op, gss.StatusBadMech, 0, "mechanism %s not supported", m.MechName())

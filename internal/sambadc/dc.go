@@ -466,13 +466,21 @@ Net(None, lp).export_keytab(keytab=keytab, principal=spn)
 // AES keys. The account's sAMAccountName is "svc-" plus a hash of spn.
 func (d *DC) AddService(tb testing.TB, spn string, aesOnly bool) (keytab string) {
 	tb.Helper()
+	etypes := 0
+	if aesOnly {
+		etypes = 24
+	}
+	return d.AddServiceEtypes(tb, spn, etypes)
+}
+
+// AddServiceEtypes is AddService with msDS-SupportedEncryptionTypes set to
+// etypes (0: not set, AD's default; 4: RC4 only, the tickets and their
+// session keys are rc4-hmac; 24: AES only).
+func (d *DC) AddServiceEtypes(tb testing.TB, spn string, etypes int) (keytab string) {
+	tb.Helper()
 	account := ServiceAccount(spn)
 	keytab = filepath.Join(d.Dir, "keytabs", strings.NewReplacer("/", "_", "@", "_").Replace(spn)+".keytab")
-	etypes := "0"
-	if aesOnly {
-		etypes = "24"
-	}
-	d.run(tb, "python3", "-c", addServiceScript, d.SmbConf, account, randomPassword(), spn, etypes, keytab)
+	d.run(tb, "python3", "-c", addServiceScript, d.SmbConf, account, randomPassword(), spn, strconv.Itoa(etypes), keytab)
 	// mod_auth_gssapi's workers may not run as root.
 	if err := os.Chmod(keytab, 0o644); err != nil {
 		tb.Fatal(err)

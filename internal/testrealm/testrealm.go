@@ -88,13 +88,15 @@ func Start(tb testing.TB) *Realm {
 
 // Launch is Start for code outside a test (the Wine runner, the demo): it
 // creates the realm in dir and starts the KDC; the caller must StopKDC.
-func Launch(dir string) (*Realm, error) {
+func Launch(dir string) (*Realm, error) { return launch(dir, Name) }
+
+func launch(dir, realm string) (*Realm, error) {
 	t, err := tools()
 	if err != nil {
 		return nil, err
 	}
 	r := &Realm{
-		Name: Name, Dir: dir, User: "alice", Password: "alice-Pa55word", tools: t,
+		Name: realm, Dir: dir, User: "alice", Password: "alice-Pa55word", tools: t,
 	}
 	r.Krb5Conf = filepath.Join(r.Dir, "krb5.conf")
 	r.KDCConf = filepath.Join(r.Dir, "kdc.conf")
