@@ -47,7 +47,8 @@ echo "wine.sh: setup $(elapsed "$t0") s ($(wine --version))"
 # shellcheck disable=SC2086
 GOOS=windows GOARCH=amd64 go test -count=1 -exec "$cache/wine-exec" "$@" ${WINE_PKGS:-./sspi_windows/ ./gss/}
 # The SSPI sockets sample (internal/sspisample): gssnego.exe under Wine
-# against the Linux build, both ways; Wine's known limits end in named skips.
+# against the Linux build, both ways, and (TestInteropWinePureGo*) its client
+# and http-get against the pure-Go acceptor; Wine's known limits end in named skips.
 if [ -z "${WINE_PKGS:-}" ] && [ $# -eq 0 ]; then
   GSSNEGO_WINE_INTEROP=1 go test -count=1 -v -run '^TestInteropWine' ./internal/sspisample/
   # compat/sspi (its own module): its Windows build under Wine against its Linux build.

@@ -164,6 +164,18 @@ func delegatedCredential(cfg *config.Config, b []byte, keys ...*types.Encryption
 	if err := guard(func() error { return kc.Unmarshal(b) }); err != nil {
 		return nil, err
 	}
+	if kc.EncPart.EType == 0 {
+		// Heimdal's initiator sends the enc-part in the clear (etype 0,
+		// the plain EncKrbCredPart): the KRB-CRED travels inside the
+		// authenticator's checksum, which the session key already
+		// encrypts. MIT's acceptor takes it too.
+		var part messages.EncKrbCredPart
+		if err := guard(func() error { return part.Unmarshal(kc.EncPart.Cipher) }); err != nil {
+			return nil, err
+		}
+		kc.DecryptedEncPart = part
+		return credFromKRBCred(cfg, &kc)
+	}
 	var derr error = errNoKey
 	for _, k := range keys {
 		if k == nil {
@@ -176,6 +188,11 @@ func delegatedCredential(cfg *config.Config, b []byte, keys ...*types.Encryption
 	if derr != nil {
 		return nil, derr
 	}
+	return credFromKRBCred(cfg, &kc)
+}
+
+// credFromKRBCred makes the credential of a decrypted KRB-CRED.
+func credFromKRBCred(cfg *config.Config, kc *messages.KRBCred) (*Credential, error) {
 	info := kc.DecryptedEncPart.TicketInfo
 	if len(info) == 0 || len(kc.Tickets) == 0 {
 		return nil, errNoKey
