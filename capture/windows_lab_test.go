@@ -33,7 +33,7 @@ func TestAuditWindowsKinds(t *testing.T) {
 	// SMB1 is off by default in Samba 4.17's smbd; NT1 lets the SMB1 cases run.
 	d := sambadc.Start(t, "server min protocol = NT1")
 	d.Kinit(t, "Administrator", d.AdminPassword, "")
-	a445, a139 := d.Forward(t, 445), d.Forward(t, 139)
+	a445 := d.Forward(t, 445)
 	empty := filepath.Join(t.TempDir(), "smb.conf")
 	require.NoError(t, os.WriteFile(empty, nil, 0o644))
 	dns := sambadc.HostName + "." + sambadc.DNSDomain
@@ -65,13 +65,23 @@ func TestAuditWindowsKinds(t *testing.T) {
 	}
 
 	t.Run("netbios-139", func(t *testing.T) {
+		// smbclient opens a NetBIOS session (session request, positive
+		// response) only on port 139 itself, so it runs in the DC's
+		// network namespace, where smbd listens on 139, and so does
+		// tcpdump.
 		for _, kerberos := range []bool{false, true} {
 			name := map[bool]string{false: "ntlm", true: "krb5"}[kerberos]
-			path := record(t, a139, func() {
-				server, args := smbArgs(a139, kerberos)
-				command(t, "smbclient", append(args, "//"+server+"/netlogon", "-c", "ls")...)
-			})
+			rec := pcaprec.Start(t, t.TempDir(), "tcp port 139", d.NetnsPrefix()...)
+			server, args := smbArgs("127.0.0.1:139", kerberos)
+			cmd := d.Command("smbclient", append(args, "//"+server+"/netlogon", "-c", "ls")...)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			time.Sleep(300 * time.Millisecond)
+			path := rec.Stop()
 			keepCapture(t, path, "smb2-netbios139-"+name)
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.Contains(t, string(b), "\x81\x00\x00\x44 ", "NetBIOS session request (68 bytes of names)")
 			res := auditFile(t, path)
 			assert.Empty(t, res.Warnings)
 			require.Len(t, res.Exchanges, 1, name)
@@ -79,8 +89,8 @@ func TestAuditWindowsKinds(t *testing.T) {
 			assert.Equal(t, "smb2", e.Carrier)
 			assert.Equal(t, negotiate.ResultOK, e.Verdict().Result, e.Verdict().Reason)
 			assert.True(t, e.Verdict().Complete)
-			assert.Equal(t, a139, e.Server.String())
-			assertTsharkFrames(t, path, res, "tcp.port=="+portOf(a139)+",nbss")
+			assert.Equal(t, uint16(139), e.Server.Port())
+			assertTsharkFrames(t, path, res, "tcp.port==139,nbss")
 			assertCorpusAgrees(t, path)
 		}
 	})
@@ -281,5 +291,21 @@ func TestAuditWindowsKinds(t *testing.T) {
 		writeFrames(t, p, link, kept)
 		keepCapture(t, p, "smb2-port-reuse-unseen-close")
 		check("close unseen", p)
+		// And begun mid-stream: the first bytes seen are the server's
+		// NEGOTIATE response, the first connection's close is unseen. Its
+		// orientation (from the SMB2 reply flag) must not carry over to
+		// the second connection, nor must the second be oriented by it.
+		data := dataFrames(kept)
+		p = filepath.Join(t.TempDir(), "midstream-unseen-close.pcap")
+		writeFrames(t, p, link, kept[data[1]:])
+		keepCapture(t, p, "smb2-port-reuse-midstream")
+		res := auditFile(t, p)
+		require.Len(t, res.Exchanges, 2)
+		for _, e := range res.Exchanges {
+			assert.Equal(t, local.Port, int(e.Client.Port()), "client port")
+			assert.Contains(t, []string{negotiate.ResultOK, negotiate.ResultPartial}, e.Verdict().Result, e.Verdict().Reason)
+		}
+		assert.Equal(t, negotiate.ResultOK, res.Exchanges[1].Verdict().Result)
+		assertCorpusAgrees(t, p)
 	})
 }

@@ -1,6 +1,9 @@
 package sambadc
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // NtlmsspInitiator starts Samba's raw NTLMSSP client (ntlm_auth
 // --helper-protocol=ntlmssp-client-1) as user: Step(nil) gives the bare
@@ -14,4 +17,13 @@ func (d *DC) NtlmsspInitiator(tb testing.TB, user, password string) *Helper {
 	return d.startHelper(tb, "initiator", dir, nil,
 		"--helper-protocol=ntlmssp-client-1", "--configfile="+conf,
 		"--username="+user, "--password="+password, "--domain="+d.Domain)
+}
+
+// NetnsPrefix is the command prefix that runs a program in the DC's
+// network namespace only (nsenter --net), e.g. tcpdump for
+// pcaprec.Start, so that traffic to the DC's fixed ports (445, 139) from a
+// client run there with Command is captured as it is, not through a
+// forwarder on an ephemeral port.
+func (d *DC) NetnsPrefix() []string {
+	return []string{d.tools["nsenter"], "--target", strconv.Itoa(d.nsPID), "--net", "--"}
 }
