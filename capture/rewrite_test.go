@@ -20,7 +20,7 @@ type rawFrame struct {
 }
 
 // readFrames reads every frame of a pcap file and its link type.
-func readFrames(t *testing.T, path string) (uint32, []rawFrame) {
+func readFrames(t testing.TB, path string) (uint32, []rawFrame) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
