@@ -23,16 +23,6 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-func auditFile(t *testing.T, path string) *Result {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	res, err := Audit(f, Options{})
-	require.NoError(t, err)
-	return res
-}
-
 // TestAuditCurlApache records curl --negotiate against Apache
 // mod_auth_gssapi (MIT realm) and expects one complete krb5 exchange per
 // request, no MIC due (krb5 first and chosen), and tshark to see the same

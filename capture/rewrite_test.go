@@ -139,3 +139,24 @@ func dataFrames(frames []rawFrame) []int {
 	}
 	return idx
 }
+
+func writeRaw(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func auditFile(t *testing.T, path string) *Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := Audit(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
