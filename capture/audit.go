@@ -278,6 +278,15 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 	}
 	if f.car == nil {
 		f.car = sniffCarrier(h.buf)
+		if f.car == nil && h.lost {
+			// Caught in the middle of a message (a capture begun
+			// mid-stream): SMB's header magic is distinctive enough to
+			// find the next message and start there.
+			if i := findSMBStart(h.buf); i > 0 {
+				h.buf = h.buf[:copy(h.buf, h.buf[i:])]
+				f.car = sniffCarrier(h.buf)
+			}
+		}
 		if f.car == nil {
 			if len(h.buf) > 4096 || len(f.half[0].buf)+len(f.half[1].buf) > 8192 {
 				// Neither side speaks a carrier we know: stop buffering.

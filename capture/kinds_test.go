@@ -148,3 +148,36 @@ func TestAuditPortReuseSynthetic(t *testing.T) {
 		assert.Len(t, e.Tokens, len(s.toks))
 	}
 }
+
+// TestAuditMidMessageSMB: a capture that begins inside an SMB message on
+// both sides (the tail of a large READ and of its request) finds the next
+// SMB header and reads the session setup that follows.
+func TestAuditMidMessageSMB(t *testing.T) {
+	var s vectorSet
+	for _, v := range loadVectors(t) {
+		if !v.startsWithInitiator() && len(v.toks) >= 3 {
+			s = v
+			break
+		}
+	}
+	if s.toks == nil {
+		t.Skip("no vector exchange that starts with the server's offer")
+	}
+	w := pcapsynth.NewWriter()
+	c := w.Open(addr("10.2.0.1:50030"), addr("10.2.0.2:445"))
+	cut := w.Buf.Len()
+	tail := bytes.Repeat([]byte{0x42, 0, 0, 0, 0xfe}, 300) // the end of an earlier message
+	c.Send(true, tail[:700], 1400)
+	c.Send(false, tail, 1400)
+	for i, tok := range s.toks {
+		c.Send(s.dirs[i] == negotiate.InitiatorToAcceptor, smb2Message(s.dirs[i], tok), 1400)
+	}
+	b := w.Buf.Bytes()
+	res, err := Audit(bytes.NewReader(append(append([]byte(nil), b[:24]...), b[cut:]...)), Options{})
+	require.NoError(t, err)
+	require.Len(t, res.Exchanges, 1, "warnings %v", res.Warnings)
+	e := res.Exchanges[0]
+	assert.Equal(t, c.Client, e.Client)
+	assert.Len(t, e.Tokens, len(s.toks))
+	assert.NotEqual(t, negotiate.ResultProtocolError, e.Verdict().Result, e.Verdict().Reason)
+}

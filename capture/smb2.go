@@ -198,6 +198,23 @@ func smbFromClient(b []byte) (fromClient, ok bool) {
 	return false, false
 }
 
+// findSMBStart returns the offset of the first plausible NetBIOS session
+// message holding an SMB1 or SMB2 header in b, -1 if there is none: a
+// zero type byte, a length that can hold the header, then 0xFE or 0xFF
+// and "SMB".
+func findSMBStart(b []byte) int {
+	for i := 0; i+8 <= len(b); i++ {
+		if b[i] != 0 || !looksSMB(b[i:]) {
+			continue
+		}
+		n := int(b[i+1])<<16 | int(b[i+2])<<8 | int(b[i+3])
+		if n >= smb1HeaderLen && n <= maxSMBMessage {
+			return i
+		}
+	}
+	return -1
+}
+
 // rawNTLMSSPLabel is "smb-ntlmssp" for a security blob that is a bare
 // NTLMSSP message rather than SPNEGO: SMB clients may answer the server's
 // NegTokenInit2 that way, and Windows and Samba servers accept it. It is
