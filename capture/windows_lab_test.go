@@ -132,6 +132,38 @@ func TestAuditWindowsKinds(t *testing.T) {
 		}
 	})
 
+	t.Run("dcerpc-tcp", func(t *testing.T) {
+		// For the corpus: DCE/RPC directly over TCP (the endpoint mapper
+		// on 135, then SAMR on a dynamic port), run inside the DC's
+		// namespace where those ports are. NTLM only: inside the
+		// namespace rpcclient cannot resolve the DC's name for Kerberos
+		// (NT_STATUS_NOT_FOUND).
+		kdcPort := portOf(d.KDCAddr)
+		for _, tc := range []struct{ opts, mech, result string }{
+			{"ntlm,seal", "dcerpc-ntlmssp", negotiate.ResultNotSPNEGO},
+			{"spnego,ntlm,seal", "", negotiate.ResultOK},
+		} {
+			rec := pcaprec.Start(t, t.TempDir(), "tcp and not port "+kdcPort+" and not port 389 and not port 445 and not port 53 and not port 3268", d.NetnsPrefix()...)
+			out, err := d.Command("rpcclient", "-s", empty, "ncacn_ip_tcp:127.0.0.1["+tc.opts+"]", "-U", "Administrator%"+d.AdminPassword,
+				"-W", sambadc.Domain, "--use-kerberos=off", "-c", "enumdomusers").CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			time.Sleep(300 * time.Millisecond)
+			path := rec.Stop()
+			name := strings.ReplaceAll(tc.opts, ",", "-")
+			keepCapture(t, path, "dcerpc-tcp-"+name)
+			res := auditFile(t, path)
+			assert.Empty(t, res.Warnings, name)
+			require.Len(t, res.Exchanges, 1, name)
+			e := res.Exchanges[0]
+			assert.Equal(t, "dcerpc", e.Carrier, name)
+			assert.Empty(t, e.Pipe, name)
+			assert.Equal(t, tc.mech, e.Mech, name)
+			assert.Equal(t, tc.result, e.Verdict().Result, "%s: %s", name, e.Verdict().Reason)
+			assert.Positive(t, e.Wrapped, name)
+			assertCorpusAgrees(t, path)
+		}
+	})
+
 	t.Run("raw-ntlmssp", func(t *testing.T) {
 		h := d.NtlmsspInitiator(t, "Administrator", d.AdminPassword)
 		path := record(t, a445, func() {
