@@ -28,9 +28,17 @@ type Exchange struct {
 	Client netip.AddrPort `json:"client"`
 	Server netip.AddrPort `json:"server"`
 	// Carrier is the protocol that carried the tokens ("http", "ldap",
-	// "smb2", "dcerpc", "sspi-sample").
+	// "smb2", "smb1", "dcerpc", "sspi-sample"); DCE/RPC inside an SMB
+	// named pipe is "dcerpc" with Pipe set.
 	Carrier string `json:"carrier"`
-	// Mech is the carrier's mechanism when it is not SPNEGO ("sasl-gssapi").
+	// Pipe is the SMB named pipe (e.g. `\lsarpc`, as the client opened
+	// it) or, when the capture missed the open, the pipe's SMB2 FileId in
+	// hex, of DCE/RPC carried in SMB.
+	Pipe string `json:"pipe,omitempty"`
+	// Mech is the carrier's mechanism when it is not SPNEGO: "sasl-gssapi",
+	// "dcerpc-ntlmssp", "dcerpc-krb5", or "smb-ntlmssp" for an SMB client
+	// that answered the server's SPNEGO offer with bare NTLMSSP. The
+	// mechListMIC policy does not apply to these (verdict not-spnego).
 	Mech string `json:"mech,omitempty"`
 	// Frames lists the capture frame numbers (1-based) that completed each token.
 	Frames []int `json:"frames"`
@@ -51,7 +59,24 @@ type Exchange struct {
 	// policy held, but the token is evidence of tampering or of a broken
 	// peer, and the audit flags it.
 	Refused string `json:"refused,omitempty"`
+	// Declined is set on an SMB server's SPNEGO offer (the NEGOTIATE
+	// response's NegTokenInit2) that the client did not take up: OfferRawNTLMSSP
+	// or OfferLegacy. Such an offer is not an exchange that failed or was
+	// aborted; the client's answer is reported on its own.
+	Declined string `json:"declined,omitempty"`
 }
+
+// Exchange.Declined values.
+const (
+	// OfferRawNTLMSSP: the client answered with bare NTLMSSP in its
+	// SESSION_SETUP (no SPNEGO), which Windows and Samba servers accept;
+	// that exchange follows with Mech "smb-ntlmssp".
+	OfferRawNTLMSSP = "raw-ntlmssp"
+	// OfferLegacy: the client answered with an SMB1 SESSION_SETUP_ANDX
+	// without extended security (LM/NTLM challenge-response in the
+	// password fields, no security blob): no GSS token to judge.
+	OfferLegacy = "legacy-session-setup"
+)
 
 // RefusedMICMissing is Exchange.Refused's value for a peer that refused a
 // token lacking its due mechListMIC.
@@ -63,6 +88,9 @@ const RefusedMICMissing = "mic-missing"
 func (e *Exchange) judgeEnd(connClosed, lost bool) {
 	v := e.Verdict()
 	rejected := v.Result == negotiate.ResultRejected
+	if e.Declined != "" {
+		return
+	}
 	if v.Result == negotiate.ResultIncomplete && connClosed {
 		e.Aborted = true
 	} else if !rejected {
@@ -113,14 +141,18 @@ type Result struct {
 
 // flow is one TCP connection.
 type flow struct {
-	key      flowKey
-	client   netip.AddrPort // zero until known
-	half     [2]half        // index 0: from key.a, 1: from key.b
-	car      carrier
-	cur      *Exchange
+	key    flowKey
+	client netip.AddrPort // zero until known
+	half   [2]half        // index 0: from key.a, 1: from key.b
+	car    carrier
+	cur    *Exchange
+	// subs holds the current exchange of each sub-stream a carrier
+	// multiplexes (DCE/RPC on each SMB named pipe), by its key.
+	subs     map[string]*Exchange
 	lastTime time.Time
 	wrapBase int
 	sawSYN   bool // the capture holds the connection's start
+	data     bool // a segment with payload was seen
 	nex      int  // exchanges started on this connection
 }
 
@@ -180,22 +212,30 @@ func (a *auditor) packet(p Packet) {
 		return
 	}
 	key, fromA := keyOf(s)
+	hi := 1
+	if fromA {
+		hi = 0
+	}
 	f := a.flows[key]
+	if f != nil && s.syn && !f.continues(hi, s) {
+		// Port reuse: the same address pair again with a new initial
+		// sequence number (Windows reuses ephemeral ports, hours later).
+		// The old connection ended unseen; this SYN starts a new one.
+		a.closeAll(f)
+		f = nil
+	}
 	if f == nil {
 		f = &flow{key: key}
 		a.flows[key] = f
 	}
 	f.lastTime = p.Time
 	f.sawSYN = f.sawSYN || s.syn
+	f.data = f.data || len(s.payload) > 0
 	if s.syn && f.client == (netip.AddrPort{}) {
 		f.client = s.src
 		if s.ack {
 			f.client = s.dst
 		}
-	}
-	hi := 1
-	if fromA {
-		hi = 0
 	}
 	h := &f.half[hi]
 	if w := h.add(s); w != "" {
@@ -208,6 +248,18 @@ func (a *auditor) packet(p Packet) {
 			delete(a.flows, key) // a reused port pair starts afresh
 		}
 	}
+}
+
+// continues says whether a SYN belongs to the flow: a retransmission of
+// the SYN that opened this direction, or the first SYN of a direction
+// while no data has flowed (the SYN-ACK answering the client's SYN). Any
+// other SYN opens a new connection on the same address pair.
+func (f *flow) continues(hi int, s segment) bool {
+	h := &f.half[hi]
+	if h.sawSYN {
+		return h.isn == s.seq
+	}
+	return !h.synced && !f.data
 }
 
 func (f *flow) bothFin(hi int) bool {
@@ -226,6 +278,15 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 	}
 	if f.car == nil {
 		f.car = sniffCarrier(h.buf)
+		if f.car == nil && h.lost {
+			// Caught in the middle of a message (a capture begun
+			// mid-stream): SMB's header magic is distinctive enough to
+			// find the next message and start there.
+			if i := findSMBStart(h.buf); i > 0 {
+				h.buf = h.buf[:copy(h.buf, h.buf[i:])]
+				f.car = sniffCarrier(h.buf)
+			}
+		}
 		if f.car == nil {
 			if len(h.buf) > 4096 || len(f.half[0].buf)+len(f.half[1].buf) > 8192 {
 				// Neither side speaks a carrier we know: stop buffering.
@@ -234,10 +295,7 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 			return
 		}
 		if f.client == (netip.AddrPort{}) {
-			f.client = src
-			if looksHTTPResponse(h.buf) || looksLDAPResponse(h.buf) || looksSampleResponse(h.buf) {
-				f.client = f.other(src)
-			}
+			f.client = f.orient(src, h.buf)
 		}
 	}
 	fromClient := src == f.client
@@ -255,6 +313,33 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 	}
 }
 
+// orient names the client of a connection whose SYN the capture missed,
+// from the first message seen from src: what the message says of its
+// sender (a request or a reply) first, then well-known server ports, then
+// the order (the first to speak is the client).
+func (f *flow) orient(src netip.AddrPort, b []byte) netip.AddrPort {
+	if fromClient, ok := orientByContent(b); ok {
+		if fromClient {
+			return src
+		}
+		return f.other(src)
+	}
+	dst := f.other(src)
+	switch ws, wd := serverPort(src.Port()), serverPort(dst.Port()); {
+	case ws && !wd:
+		return dst
+	case wd && !ws:
+		return src
+	}
+	switch {
+	case src.Port() < 1024 && dst.Port() >= 1024:
+		return dst
+	case dst.Port() < 1024 && src.Port() >= 1024:
+		return src
+	}
+	return src
+}
+
 func (f *flow) other(ap netip.AddrPort) netip.AddrPort {
 	if ap == f.key.a {
 		return f.key.b
@@ -264,6 +349,17 @@ func (f *flow) other(ap netip.AddrPort) netip.AddrPort {
 
 // token adds one token to the flow's current exchange, or starts one.
 func (a *auditor) token(f *flow, t carried, p Packet) {
+	if t.sub != "" {
+		a.subToken(f, t, p)
+		return
+	}
+	if t.event == OfferLegacy {
+		if e := f.cur; e != nil && onlyOffers(e) {
+			e.Declined = OfferLegacy
+			a.close(f)
+		}
+		return
+	}
 	d := negotiate.AcceptorToInitiator
 	if t.fromClient {
 		d = negotiate.InitiatorToAcceptor
@@ -271,6 +367,9 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 	tok := append([]byte(nil), t.tok...)
 	kind := negotiate.Inspect(d, 0, tok).Kind
 	if e := f.cur; e == nil || a.startsExchange(e, d, kind, t.mech) {
+		if e != nil && t.mech == "smb-ntlmssp" && onlyOffers(e) {
+			e.Declined = OfferRawNTLMSSP
+		}
 		if e != nil && len(e.Tokens) == 1 && isServerOffer(d, kind) && isServerOffer(e.Transcript.Reports[0].Direction, e.Transcript.Reports[0].Kind) {
 			// A client that negotiated twice (SMB1 multi-protocol, then
 			// SMB2) saw two NegTokenInit2 before one session setup: the
@@ -298,6 +397,64 @@ func (a *auditor) token(f *flow, t carried, p Packet) {
 	f.cur.Transcript.Add(d, tok)
 	f.cur.Tokens = append(f.cur.Tokens, tok)
 	f.cur.Frames = append(f.cur.Frames, p.Index)
+}
+
+// subToken adds a token of a sub-stream (DCE/RPC on an SMB named pipe) to
+// that sub-stream's exchange, or starts one.
+func (a *auditor) subToken(f *flow, t carried, p Packet) {
+	d := negotiate.AcceptorToInitiator
+	if t.fromClient {
+		d = negotiate.InitiatorToAcceptor
+	}
+	tok := append([]byte(nil), t.tok...)
+	kind := negotiate.Inspect(d, 0, tok).Kind
+	e := f.subs[t.sub]
+	if e == nil || a.startsExchange(e, d, kind, t.mech) {
+		if e != nil {
+			a.closeSub(f, t.sub)
+		}
+		pol := a.opt.Policy
+		pol.AllowPartial = pol.AllowPartial || !f.sawSYN && f.nex == 0
+		f.nex++
+		e = &Exchange{Start: p.Time, Client: f.client, Server: f.other(f.client), Carrier: t.carrier,
+			Pipe: t.pipe, Mech: t.mech, Transcript: negotiate.NewTranscript(pol)}
+		if f.subs == nil {
+			f.subs = map[string]*Exchange{}
+		}
+		f.subs[t.sub] = e
+		a.res.Exchanges = append(a.res.Exchanges, e)
+	}
+	if e.Pipe == "" || e.Pipe != t.pipe && t.pipe != "" {
+		e.Pipe = t.pipe
+	}
+	e.Transcript.Add(d, tok)
+	e.Tokens = append(e.Tokens, tok)
+	e.Frames = append(e.Frames, p.Index)
+}
+
+// closeSub ends a sub-stream's exchange.
+func (a *auditor) closeSub(f *flow, sub string) {
+	e := f.subs[sub]
+	if e == nil {
+		return
+	}
+	if e.Transcript.Verdict.Result == negotiate.ResultRejected {
+		e.judgeEnd(false, f.half[0].missing() || f.half[1].missing())
+	}
+	if sc, ok := f.car.(subCarrier); ok {
+		e.Wrapped = sc.subWrapped(sub)
+	}
+	delete(f.subs, sub)
+}
+
+// onlyOffers says whether an exchange holds nothing but a server's offer.
+func onlyOffers(e *Exchange) bool {
+	for _, r := range e.Transcript.Reports {
+		if !isServerOffer(r.Direction, r.Kind) {
+			return false
+		}
+	}
+	return len(e.Transcript.Reports) > 0
 }
 
 // startsExchange decides whether a token opens a new exchange: an
@@ -335,10 +492,25 @@ func (a *auditor) closeConn(f *flow, frame int) {
 	if f.cur != nil {
 		f.cur.judgeEnd(true, missing)
 	}
+	for _, e := range f.subs {
+		e.judgeEnd(true, missing)
+	}
+	a.closeAll(f)
+}
+
+// closeAll ends every exchange of the flow: the connection is over.
+func (a *auditor) closeAll(f *flow) {
+	subs := make([]string, 0, len(f.subs))
+	for sub := range f.subs {
+		subs = append(subs, sub)
+	}
+	for _, sub := range subs {
+		a.closeSub(f, sub)
+	}
 	a.close(f)
 }
 
-// close ends the flow's exchange; its wrapped-token count is final.
+// close ends the flow's main exchange; its wrapped-token count is final.
 func (a *auditor) close(f *flow) {
 	if f.cur != nil && f.cur.Transcript.Verdict.Result == negotiate.ResultRejected {
 		f.cur.judgeEnd(false, f.half[0].missing() || f.half[1].missing())
@@ -363,7 +535,7 @@ func (a *auditor) finish() {
 		return keys[i].b.Compare(keys[j].b) < 0
 	})
 	for _, k := range keys {
-		a.close(a.flows[k])
+		a.closeAll(a.flows[k])
 	}
 	sort.SliceStable(a.res.Exchanges, func(i, j int) bool {
 		return a.res.Exchanges[i].Frames[0] < a.res.Exchanges[j].Frames[0]

@@ -7,6 +7,60 @@ type carried struct {
 	// mech is the carrier's own name for the mechanism when it says one
 	// (an LDAP SASL mechanism, an HTTP scheme); empty for SPNEGO.
 	mech string
+	// sub names a sub-stream the carrier multiplexes (an SMB2 named
+	// pipe's FileId): its tokens form exchanges of their own, reported
+	// under carrier (the protocol inside) and pipe (its name, if seen).
+	sub, carrier, pipe string
+	// event, with no token, tells the auditor what a message meant
+	// (OfferLegacy: a session setup without a security blob).
+	event string
+}
+
+// subCarrier is a carrier with sub-streams: subWrapped counts one
+// sub-stream's per-message tokens.
+type subCarrier interface {
+	subWrapped(sub string) int
+}
+
+// orientByContent says whether b, the first bytes seen from one side of a
+// connection whose SYN the capture missed, were sent by the client: SMB's
+// reply flag and NetBIOS session packet type, LDAP's protocolOp, the
+// DCE/RPC PDU type, an HTTP request or status line. ok is false when the
+// bytes do not say.
+func orientByContent(b []byte) (fromClient, ok bool) {
+	switch {
+	case looksHTTPResponse(b):
+		return false, true
+	case looksHTTP(b):
+		return true, true
+	case looksLDAPResponse(b):
+		return false, true
+	case looksLDAPRequest(b):
+		return true, true
+	case looksSMB(b) || looksNBSSRequest(b):
+		return smbFromClient(b)
+	case len(b) >= rpcHeaderLen && b[0] == 5 && b[1] == 0:
+		switch b[2] {
+		case rpcRequest, rpcBind, rpcAlterContext, rpcAuth3, 18, 19: // co_cancel, orphaned
+			return true, true
+		case rpcResponse, 3, rpcBindAck, 13, rpcAlterResponse, 17: // fault, bind_nak, shutdown
+			return false, true
+		}
+	case looksSampleResponse(b):
+		return false, true
+	}
+	return false, false
+}
+
+// serverPort says whether a port is a well-known server port of the
+// carriers read here (and of common proxies), so that a connection whose
+// messages do not say which side is which is oriented by port.
+func serverPort(p uint16) bool {
+	switch p {
+	case 80, 88, 135, 139, 389, 443, 445, 593, 636, 3128, 3268, 3269, 5985, 5986, 8080, 8443:
+		return true
+	}
+	return false
 }
 
 // carrier finds security tokens in one connection's byte streams.
@@ -33,7 +87,7 @@ func sniffCarrier(b []byte) carrier {
 		return &httpCarrier{}
 	case looksLDAP(b):
 		return &ldapCarrier{}
-	case looksSMB(b):
+	case looksSMB(b), looksNBSSRequest(b):
 		return &smb2Carrier{}
 	case looksDCERPC(b):
 		return &dcerpcCarrier{}
@@ -52,6 +106,34 @@ func looksHTTPResponse(b []byte) bool { return len(b) >= 7 && string(b[:7]) == "
 // NegTokenInit, a krb5 AP-REQ or an NTLM NEGOTIATE).
 func looksSampleResponse(b []byte) bool {
 	return looksSample(b) && (b[4] == 0xa1 || b[4] == 'N' && b[12] == 2)
+}
+
+// looksLDAPRequest: protocolOp APPLICATION 0, 2, 3, 6, 8, 10, 12, 14,
+// 16 or 23 (bind, unbind, search, modify, add, del, modDN, compare,
+// abandon, extended) comes from the client.
+func looksLDAPRequest(b []byte) bool {
+	op, ok := ldapOp(b)
+	if !ok {
+		return false
+	}
+	switch op {
+	case 0, 2, 3, 6, 8, 10, 12, 14, 16, 23:
+		return true
+	}
+	return false
+}
+
+// ldapOp returns the APPLICATION tag number of an LDAPMessage's protocolOp.
+func ldapOp(b []byte) (int, bool) {
+	if !looksLDAP(b) {
+		return 0, false
+	}
+	_, hl, _ := berLength(b[1:])
+	_, _, rest, ok := berTLV(b[1+hl:])
+	if !ok || len(rest) == 0 || rest[0]&0xc0 != 0x40 {
+		return 0, false
+	}
+	return int(rest[0] & 0x1f), true
 }
 
 func looksLDAPResponse(b []byte) bool {

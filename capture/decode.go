@@ -15,6 +15,9 @@ type segment struct {
 	payload  []byte
 	// short says the frame was cut by the snaplen: the payload is incomplete.
 	short bool
+	// offload says the IPv4 total length was 0 (large-send offload) and
+	// the captured bytes were taken as the datagram.
+	offload bool
 }
 
 // decodeTCP finds the TCP segment in a frame; ok is false for anything
@@ -62,6 +65,14 @@ func decodeTCP(p Packet) (s segment, ok bool, err error) {
 		}
 		ihl := int(b[0]&0x0f) * 4
 		total := int(binary.BigEndian.Uint16(b[2:]))
+		if total == 0 && ihl >= 20 && ihl <= len(b) {
+			// Large-send (TCP segmentation) offload: a capture taken on
+			// the sending host sees the frame before the NIC splits it
+			// and fills in each piece's length. As Wireshark does, take
+			// the captured bytes as the datagram.
+			total = len(b)
+			s.offload = true
+		}
 		if ihl < 20 || ihl > len(b) || total < ihl {
 			return s, false, fmt.Errorf("IPv4 header length %d / total %d invalid", ihl, total)
 		}
@@ -114,6 +125,9 @@ func decodeTCP(p Packet) (s segment, ok bool, err error) {
 		} else if want > len(payload) {
 			s.short = true
 		}
+	}
+	if s.offload && p.OrigLen > len(p.Data) {
+		s.short = true // the length came from the capture, which the snaplen cut
 	}
 	s.payload = payload
 	return s, true, nil

@@ -23,16 +23,6 @@ import (
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-func auditFile(t *testing.T, path string) *Result {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	res, err := Audit(f, Options{})
-	require.NoError(t, err)
-	return res
-}
-
 // TestAuditCurlApache records curl --negotiate against Apache
 // mod_auth_gssapi (MIT realm) and expects one complete krb5 exchange per
 // request, no MIC due (krb5 first and chosen), and tshark to see the same
@@ -52,10 +42,7 @@ func TestAuditCurlApache(t *testing.T) {
 		require.Equal(t, "200", string(out))
 	}
 	path := rec.Stop()
-	if d := os.Getenv("GSSNEGO_KEEP_CAPTURE"); d != "" {
-		b, _ := os.ReadFile(path)
-		os.WriteFile(d, b, 0o644)
-	}
+	keepCapture(t, path, "http-curl-apache-krb5")
 	res := auditFile(t, path)
 	assert.Empty(t, res.Warnings)
 	require.Len(t, res.Exchanges, requests, "one exchange per curl request")
@@ -69,6 +56,7 @@ func TestAuditCurlApache(t *testing.T) {
 		assert.Equal(t, s.Addr, e.Server.String())
 	}
 	assertTsharkAgrees(t, path, res)
+	assertCorpusAgrees(t, path)
 }
 
 // assertTsharkAgrees compares the Negotiate tokens tshark decodes (an
@@ -118,10 +106,7 @@ func TestAuditLdapsearchSambaLDAP(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "defaultNamingContext: DC=samdom,DC=test")
 	path := rec.Stop()
-	if k := os.Getenv("GSSNEGO_KEEP_CAPTURE"); k != "" {
-		b, _ := os.ReadFile(path)
-		os.WriteFile(k, b, 0o644)
-	}
+	keepCapture(t, path, "ldap-ldapsearch-samba-spnego")
 	res := auditFile(t, path)
 	assert.Empty(t, res.Warnings)
 	require.Len(t, res.Exchanges, 1)
@@ -132,6 +117,7 @@ func TestAuditLdapsearchSambaLDAP(t *testing.T) {
 	assert.True(t, v.Complete)
 	assert.Positive(t, e.Wrapped, "sealed LDAP PDUs after the bind")
 	assertTsharkFrames(t, path, res, "tcp.port=="+addr[strings.LastIndexByte(addr, ':')+1:]+",ldap")
+	assertCorpusAgrees(t, path)
 	t.Logf("ldapsearch ↔ Samba: %d tokens, mech %s, session etype %v, %d wrapped PDUs", len(e.Tokens), v.SelectedMechName, v.Etype.Session, e.Wrapped)
 }
 
@@ -190,10 +176,7 @@ func TestAuditSmbclientSamba(t *testing.T) {
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			path := rec.Stop()
-			if k := os.Getenv("GSSNEGO_KEEP_CAPTURE"); k != "" {
-				b, _ := os.ReadFile(path)
-				os.WriteFile(k+"."+tc.name, b, 0o644)
-			}
+			keepCapture(t, path, "smb-smbclient-samba-"+strings.ToLower(tc.name))
 			if tc.opts != nil {
 				b, err := os.ReadFile(path)
 				require.NoError(t, err)
@@ -219,6 +202,7 @@ func TestAuditSmbclientSamba(t *testing.T) {
 				assert.NotZero(t, v.Etype.Session, "AP-REP session key enctype")
 			}
 			assertTsharkFrames(t, path, res, "tcp.port=="+port+",nbss")
+			assertCorpusAgrees(t, path)
 			t.Logf("smbclient ↔ smbd (%s): %d tokens, mech %s, etype %v, initiator MIC %s, acceptor MIC %s, %d encrypted",
 				tc.name, len(e.Tokens), v.SelectedMechName, v.Etype.Session, v.Initiator, v.Acceptor, e.Wrapped)
 		})

@@ -21,10 +21,24 @@ const (
 
 // smb1SecurityBlob returns the security blob of one SMB1 message, nil if
 // it has none (another command, an error reply, no extended security).
-func smb1SecurityBlob(msg []byte) ([]byte, error) {
+// legacy says the message is a SESSION_SETUP_ANDX request without
+// extended security (WordCount 13, or 10 for LAN Manager dialects): the
+// client authenticates with challenge-response in the password fields and
+// sends no GSS token at all.
+func smb1SecurityBlob(msg []byte) (blob []byte, legacy bool, err error) {
 	if len(msg) < smb1HeaderLen+1 {
-		return nil, fmt.Errorf("smb1: message of %d bytes shorter than its header", len(msg))
+		return nil, false, fmt.Errorf("smb1: message of %d bytes shorter than its header", len(msg))
 	}
+	if msg[4] == smb1SessionSetupX && msg[9]&smb1FlagReply == 0 {
+		if wc := msg[smb1HeaderLen]; wc == 13 || wc == 10 {
+			return nil, true, nil
+		}
+	}
+	blob, err = smb1Blob(msg)
+	return blob, false, err
+}
+
+func smb1Blob(msg []byte) ([]byte, error) {
 	cmd, reply := msg[4], msg[9]&smb1FlagReply != 0
 	flags2 := binary.LittleEndian.Uint16(msg[10:])
 	wc := int(msg[smb1HeaderLen])

@@ -26,6 +26,8 @@ type half struct {
 	lost    bool   // bytes were lost at some point (sticky, unlike gap)
 	finSeq  uint32 // sequence number after the last byte, from the FIN
 	hasFin  bool
+	isn     uint32 // initial sequence number, from this direction's SYN
+	sawSYN  bool
 }
 
 // missing says whether bytes of this direction never reached the carrier:
@@ -43,7 +45,10 @@ func (h *half) add(s segment) (warn string) {
 	seq := s.seq
 	if s.syn {
 		seq++
-		h.next, h.synced = seq, true
+		if !h.sawSYN { // a retransmitted SYN must not rewind the stream
+			h.isn, h.sawSYN = s.seq, true
+			h.next, h.synced = seq, true
+		}
 	}
 	data := s.payload
 	if s.fin {

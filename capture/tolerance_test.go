@@ -3,6 +3,8 @@ package capture
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gssnego/gssnego/internal/mitm"
@@ -145,6 +147,15 @@ func FuzzAudit(f *testing.F) {
 	c3.Send(false, sampleSealed, 1400)
 	f.Add(w.Buf.Bytes())
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
+	// The recorded captures: offload, mid-stream, port reuse, NetBIOS,
+	// named pipes, raw NTLMSSP.
+	if files, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*.pcap")); len(files) > 0 {
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil && len(b) <= 16<<10 {
+				f.Add(b)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		res, err := Audit(bytes.NewReader(b), Options{MaxWarnings: 10})
 		if err == nil && res == nil {

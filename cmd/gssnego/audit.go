@@ -17,10 +17,18 @@ const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-jso
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
 exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
-GSSAPI binds), SMB2 (session setup), DCE/RPC (bind auth verifiers) and
-the MSDN SSPI sockets sample (length-prefixed tokens), and applies the
-mechListMIC policy to each. Prints one line
-per exchange and a summary.
+GSSAPI binds), SMB1/SMB2 (session setup; direct on 445 or over NetBIOS
+on 139), DCE/RPC (bind auth verifiers, over TCP or inside SMB2 named
+pipes: pipe=NAME) and the MSDN SSPI sockets sample (length-prefixed
+tokens), and applies the mechListMIC policy to each. Prints one line per
+exchange and a summary.
+
+Bare mechanism tokens (DCE/RPC auth types 10 and 16, an SMB client that
+answers the server's SPNEGO offer with bare NTLMSSP: mech=smb-ntlmssp)
+are not SPNEGO: verdict not-spnego, the MIC policy does not apply. The
+server's offer such a client passed over is listed with
+offer-declined=raw-ntlmssp, or offer-declined=legacy-session-setup when
+an SMB1 client answered without extended security (no token at all).
 
 An exchange that ended (connection closed, or negState reject) right after
 a token that lacked its due mechListMIC is marked refused=mic-missing: the
@@ -31,8 +39,12 @@ as a partial transcript (verdict partial: what the visible tokens prove,
 the rest undecided), as gssnego inspect does without -whole.
 
 Exit status: 0 no exchange fails the policy, 1 the capture is unreadable,
-2 usage, 3 at least one exchange fails the policy or was refused over a
-missing mechListMIC.
+2 usage, 3 at least one exchange fails the policy (a due mechListMIC
+missing, a downgrade without one, a malformed token or tokens in an
+impossible order) or was refused over a missing mechListMIC. Incomplete,
+partial, not-spnego and rejected exchanges, and declined offers, are
+listed but never give exit 3; nor does a healthy exchange seen through
+large-send offload, from mid-stream, or on a reused port.
 `
 
 // auditReport is the -json output.
@@ -186,6 +198,12 @@ func exchangeLine(e *capture.Exchange) string {
 	line := fmt.Sprintf("%s %s -> %s %s tokens=%d mech=%s etype=%s mic=i:%s,a:%s verdict=%s rule=%s",
 		e.Start.Format("2006-01-02T15:04:05.000000Z"), e.Client, e.Server, e.Carrier, len(e.Transcript.Reports),
 		mech, etype, micWord(v.Initiator), micWord(v.Acceptor), v.Result, rule)
+	if e.Pipe != "" {
+		line += " pipe=" + e.Pipe
+	}
+	if e.Declined != "" {
+		line += " offer-declined=" + e.Declined
+	}
 	if e.Aborted {
 		line += " aborted"
 	}

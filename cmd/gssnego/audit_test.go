@@ -84,3 +84,30 @@ func TestAuditFlagsStrippedMIC(t *testing.T) {
 	code, _, _ = runCLI(t, "", "audit", "-profile", "bogus", "x.pcap")
 	assert.Equal(t, exitUsage, code)
 }
+
+// TestAuditWindowsCorpusExitsZero runs the audit over the recorded captures
+// of Windows-style traffic (capture/testdata/corpus: NetBIOS 139, DCE/RPC
+// in SMB2 named pipes, bare NTLMSSP and a legacy SMB1 session setup after
+// the server's SPNEGO offer, large-send offload, mid-stream, port reuse),
+// all of healthy exchanges: none may exit 3, and the lines say what each
+// kind is.
+func TestAuditWindowsCorpusExitsZero(t *testing.T) {
+	files, err := filepath.Glob("../../capture/testdata/corpus/*.pcap")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	outs := map[string]string{}
+	for _, f := range files {
+		code, out, errs := runCLI(t, "", "audit", f)
+		assert.Equal(t, exitOK, code, "%s: %s%s", f, out, errs)
+		assert.NotContains(t, out, "protocol-error", f)
+		assert.NotContains(t, out, " aborted", f)
+		outs[filepath.Base(f)] = out
+	}
+	assert.Contains(t, outs["smb2-raw-ntlmssp.pcap"], "offer-declined=raw-ntlmssp")
+	assert.Contains(t, outs["smb2-raw-ntlmssp.pcap"], "mech=smb-ntlmssp")
+	assert.Contains(t, outs["smb2-raw-ntlmssp.pcap"], "verdict=not-spnego")
+	assert.Contains(t, outs["smb1-legacy-after-offer.pcap"], "offer-declined=legacy-session-setup")
+	assert.Contains(t, outs["dcerpc-smb2pipe-seal-spnego-krb5.pcap"], "dcerpc tokens=4")
+	assert.Contains(t, outs["dcerpc-smb2pipe-seal-spnego-krb5.pcap"], "pipe=lsarpc")
+	assert.Contains(t, outs["smb2-offload-merged.pcap"], "verdict=ok")
+}

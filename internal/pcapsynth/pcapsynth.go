@@ -86,6 +86,17 @@ func (w *Writer) Open(client, server netip.AddrPort) *Conn {
 	return c
 }
 
+// OpenSeq is Open with the initial sequence numbers given, so that a test
+// can open the same address pair again as a new connection (port reuse).
+func (w *Writer) OpenSeq(client, server netip.AddrPort, cisn, sisn uint32) *Conn {
+	c := &Conn{w: w, Client: client, Server: server, CSeq: cisn, SSeq: sisn}
+	w.Frame(client, server, c.CSeq, SYN, nil, 0)
+	w.Frame(server, client, c.SSeq, SYN|ACK, nil, 0)
+	c.CSeq++
+	c.SSeq++
+	return c
+}
+
 // Send writes data from one side in segments of at most mss bytes.
 func (c *Conn) Send(fromClient bool, data []byte, mss int) {
 	src, dst, seq := c.Client, c.Server, &c.CSeq
