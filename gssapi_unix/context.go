@@ -96,7 +96,13 @@ func newSecContext(res *ctxResources, initiator bool, mech gss.OID) *SecContext 
 
 // setup fills the credential and channel bindings shared by both sides.
 func (r *ctxResources) setup(op string, cred gss.Credential, cb *gss.ChannelBindings) error {
-	if cred != nil {
+	if kt, ok := cred.(*Keytab); ok {
+		cr, h, err := kt.ref(op) // the generation current now (keytab.go)
+		if err != nil {
+			return err
+		}
+		r.cred, r.credH = cr, h
+	} else if cred != nil {
 		cr, ok := cred.(*Credential)
 		if !ok {
 			return errUsage(op, gss.StatusNoCred, "credential from another provider")
