@@ -171,9 +171,11 @@
 //     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)
 //     (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
 //     bound a step with gss.ContinueContext instead of waiting for that.
-//   - Heimdal keeps the text of the last error per thread: the binding
-//     keeps the goroutine on its thread from the failing call to
-//     gss_display_status, or the KDC's message is lost (lockThread).
+//   - Heimdal and MIT's krb5 mechanism keep the text of the last error per
+//     thread: the binding keeps the goroutine on its thread from the
+//     failing call to gss_display_status, or the KDC's message (MIT: the
+//     extended text, such as the kvno a keytab lacks) is lost (lockThread,
+//     TestKeytabRotationUnderLoad).
 //   - Heimdal's gss_unwrap_iov reports a bad checksum as GSS_S_FAILURE
 //     (minor KRB5KRB_AP_ERR_BAD_INTEGRITY) where its gss_unwrap says
 //     GSS_S_BAD_SIG (TestWrapIOV).
