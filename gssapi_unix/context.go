@@ -134,6 +134,7 @@ func newChannelBindings(cb *gss.ChannelBindings) C.gss_channel_bindings_t {
 // initSecContext implements Provider.InitSecContext. No library call is
 // made until the first Continue.
 func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext, error) {
+	holdProfile()
 	defer lockThread()()
 	const op = "InitSecContext"
 	res := &ctxResources{}
@@ -167,6 +168,7 @@ func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext,
 
 // acceptSecContext implements Provider.AcceptSecContext.
 func acceptSecContext(cfg gss.AcceptSecContextConfig) (*SecContext, error) {
+	holdProfile() // profile_mit.go: krb5.conf parsed once, not per request
 	res := &ctxResources{}
 	if err := res.setup("AcceptSecContext", cfg.Credential, cfg.ChannelBindings); err != nil {
 		res.free()

@@ -25,7 +25,13 @@ type Identity struct {
 	// Principal is the client's name as the mechanism displays it,
 	// e.g. "alice@GSSNEGO.TEST".
 	Principal string
-	// Info describes the context when it completed.
+	// Info describes the context when it completed: mechanism, flags,
+	// expiry, session-key enctype (gss.InquireMech) and InitiatorName
+	// (gss.InitiatorName), taken once, when the exchange completes.
+	// AcceptorName is left empty: it is the service's own name, which the
+	// handler knows, and on MIT asking for it costs a display and a release,
+	// each making a krb5 context and reading krb5.conf's status, on every
+	// request (docs/performance.md, "Per-request work").
 	Info *gss.SecContextInfo
 	// Record is the Go engine's record (nil in native mode).
 	Record *negotiate.Record
@@ -403,7 +409,12 @@ func (ci *connInfo) identity(enabled bool) *Identity {
 func identityOf(ctx gss.SecContext) *Identity {
 	id := &Identity{}
 	id.takeDelegation(ctx)
-	if info, err := ctx.Inquire(); err == nil {
+	if info, err := gss.InquireMech(ctx); err == nil {
+		// InquireMech leaves the names out; a context that is no
+		// gss.MechInquirer answered with Inquire, names included.
+		if info.InitiatorName == "" {
+			info.InitiatorName, _ = gss.InitiatorName(ctx)
+		}
 		id.Info = info
 		id.Principal = info.InitiatorName
 	}
