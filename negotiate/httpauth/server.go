@@ -366,7 +366,9 @@ func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
 // MIT acquires it again inside every gss_accept_sec_context (a krb5
 // context and a scan of the keytab per request: 254 → 208 µs per request
 // in bench/capacity's BenchmarkServerCost). The keytab is still read at
-// each accept, so rotated keys are seen. If the acquisition fails the request
+// each accept, so rotated keys are seen; a gssapi_unix.Keytab given as
+// Config.Credential holds it in memory instead, reloaded when the file
+// changes. If the acquisition fails the request
 // goes on without a credential (the backend's own default, as before) and
 // the next request tries again.
 func (s *Server) engineConfig() negotiate.Config {
