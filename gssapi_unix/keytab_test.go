@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -167,4 +168,30 @@ func TestKeytabRotationUnderLoad(t *testing.T) {
 	// freed with its last context: its memory keytab is given back.
 	require.Equal(t, retired+1, keytabsRetired.Load(), "old memory keytab retired")
 	t.Logf("%d handshakes under load, none failed; %d entries now", ok.Load(), kt.Entries())
+}
+
+// leakKeytab is TestLeakLoop's memory-keytab lifecycle: load a copy of the
+// realm's keytab, accept with it, make a second generation (Reload after
+// the file's time changed), accept again, release.
+func leakKeytab(t *testing.T, p *Provider, dir string, i int) {
+	path := filepath.Join(dir, "leak.keytab")
+	b, err := os.ReadFile(strings.TrimPrefix(realm.Keytab, "FILE:"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	kt, err := LoadKeytab(path, KeytabConfig{CheckInterval: -1})
+	require.NoError(t, err)
+	target, err := p.ImportName(realm.Principal(targetHTTP), gss.NameKerberosPrincipal)
+	require.NoError(t, err)
+	defer target.Release()
+	ini, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredInitiateOnly)
+	require.NoError(t, err)
+	defer ini.Release()
+	require.NoError(t, keytabHandshake(p, target, ini, kt))
+	mt := time.Now().Add(time.Duration(i+1) * time.Second)
+	require.NoError(t, os.Chtimes(path, mt, mt))
+	changed, err := kt.Reload()
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.NoError(t, keytabHandshake(p, target, ini, kt))
+	require.NoError(t, kt.Release())
 }
