@@ -3,6 +3,7 @@
 // Memory keytabs for Keytab (keytab.go): a keytab file copied entry by entry
 // into a MEMORY: keytab of the linked library, which an acceptor credential
 // then names, so that no accept reads the file.
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,32 @@
 #include "gss_shim.h"
 
 static void gn_kt_empty_close(krb5_context ctx, krb5_keytab kt);
+
+// One krb5 context serves every keytab operation of the process, under
+// kt_mu: Heimdal 7.8's krb5_init_context leaks 24 bytes per call (the
+// config file list; LeakSanitizer, leakcheck.sh -tags heimdal), and a
+// krb5 context may not be used by two threads at once. The context is
+// never freed.
+static pthread_mutex_t kt_mu = PTHREAD_MUTEX_INITIALIZER;
+static krb5_context kt_ctx;
+
+// kt_lock takes kt_mu and returns the shared context, or NULL (kt_mu
+// released, *code set) when it cannot be made.
+static krb5_context kt_lock(krb5_error_code *code) {
+	pthread_mutex_lock(&kt_mu);
+	*code = 0;
+	if (kt_ctx == NULL) {
+		*code = krb5_init_context(&kt_ctx);
+		if (*code != 0) {
+			kt_ctx = NULL;
+			pthread_mutex_unlock(&kt_mu);
+			return NULL;
+		}
+	}
+	return kt_ctx;
+}
+
+static void kt_unlock(void) { pthread_mutex_unlock(&kt_mu); }
 
 static void free_entry(krb5_context ctx, krb5_keytab_entry *e) {
 #ifdef GSSNEGO_HEIMDAL
@@ -57,8 +84,8 @@ krb5_error_code gn_kt_load(const char *src, const char *dst, void **out,
 	*out = NULL;
 	*count = 0;
 	*msg = NULL;
-	ret = krb5_init_context(&ctx);
-	if (ret != 0) {
+	ctx = kt_lock(&ret);
+	if (ctx == NULL) {
 		return fail(NULL, ret, "krb5_init_context", msg);
 	}
 	ret = krb5_kt_resolve(ctx, src, &in);
@@ -103,10 +130,7 @@ done:
 		gn_kt_empty_close(ctx, mem);
 		mem = NULL;
 	}
-	// The handle in *out outlives this context: both libraries keep memory
-	// keytabs in a process-wide list, and a handle's operations use the
-	// context only for allocation and error text.
-	krb5_free_context(ctx);
+	kt_unlock();
 	return ret;
 }
 
@@ -140,27 +164,29 @@ static void gn_kt_empty_close(krb5_context ctx, krb5_keytab kt) {
 
 // gn_kt_close closes the handle gn_kt_load left open.
 void gn_kt_close(void *kt) {
-	krb5_context ctx = NULL;
-	if (krb5_init_context(&ctx) != 0) {
+	krb5_error_code ret;
+	krb5_context ctx = kt_lock(&ret);
+	if (ctx == NULL) {
 		return;
 	}
 	krb5_kt_close(ctx, (krb5_keytab)kt);
-	krb5_free_context(ctx);
+	kt_unlock();
 }
 
 // gn_kt_retire empties a memory keytab that no credential uses any more
 // (MIT; on Heimdal the credential's release already freed it).
 void gn_kt_retire(const char *name) {
 #ifndef GSSNEGO_HEIMDAL
-	krb5_context ctx = NULL;
+	krb5_error_code ret;
 	krb5_keytab kt = NULL;
-	if (krb5_init_context(&ctx) != 0) {
+	krb5_context ctx = kt_lock(&ret);
+	if (ctx == NULL) {
 		return;
 	}
 	if (krb5_kt_resolve(ctx, name, &kt) == 0) {
 		gn_kt_empty_close(ctx, kt);
 	}
-	krb5_free_context(ctx);
+	kt_unlock();
 #else
 	(void)name;
 #endif
