@@ -90,6 +90,17 @@
 // (TestConcurrentUse, TestErrUseAfterClose). OIDs passed to the library are
 // interned for the life of the process.
 //
+// # Acceptor keytab in memory
+//
+// LoadKeytab copies a keytab file into a MEMORY: keytab of the library and
+// returns a Keytab, a gss.Credential for acceptors: no accept reads the
+// file. It reloads the file when it changes (a stat at most once per
+// KeytabConfig.CheckInterval, or Reload), into a new memory keytab swapped
+// in when complete, so keys can be rotated without a restart; contexts keep
+// the generation they started with (TestKeytabRotationUnderLoad). On MIT
+// the process also keeps one krb5 context open, so that krb5.conf is
+// parsed once instead of at every request (profile_mit.go).
+//
 // # Errors
 //
 // Every failure is a *gss.Error built with gss.NewError: the call, the
