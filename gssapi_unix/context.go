@@ -96,7 +96,13 @@ func newSecContext(res *ctxResources, initiator bool, mech gss.OID) *SecContext 
 
 // setup fills the credential and channel bindings shared by both sides.
 func (r *ctxResources) setup(op string, cred gss.Credential, cb *gss.ChannelBindings) error {
-	if cred != nil {
+	if kt, ok := cred.(*Keytab); ok {
+		cr, h, err := kt.ref(op) // the generation current now (keytab.go)
+		if err != nil {
+			return err
+		}
+		r.cred, r.credH = cr, h
+	} else if cred != nil {
 		cr, ok := cred.(*Credential)
 		if !ok {
 			return errUsage(op, gss.StatusNoCred, "credential from another provider")
@@ -128,6 +134,7 @@ func newChannelBindings(cb *gss.ChannelBindings) C.gss_channel_bindings_t {
 // initSecContext implements Provider.InitSecContext. No library call is
 // made until the first Continue.
 func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext, error) {
+	holdProfile()
 	defer lockThread()()
 	const op = "InitSecContext"
 	res := &ctxResources{}
@@ -161,6 +168,7 @@ func initSecContext(target gss.Name, cfg gss.InitSecContextConfig) (*SecContext,
 
 // acceptSecContext implements Provider.AcceptSecContext.
 func acceptSecContext(cfg gss.AcceptSecContextConfig) (*SecContext, error) {
+	holdProfile() // profile_mit.go: krb5.conf parsed once, not per request
 	res := &ctxResources{}
 	if err := res.setup("AcceptSecContext", cfg.Credential, cfg.ChannelBindings); err != nil {
 		res.free()

@@ -25,6 +25,7 @@ type Credential struct {
 	refs     int
 	released bool
 	cleanup  runtime.Cleanup
+	onFree   func() // after the native credential is freed (Keytab's memory keytab)
 }
 
 var _ gss.Credential = (*Credential)(nil)
@@ -135,6 +136,9 @@ func (c *Credential) freeLocked() {
 		c.cleanup.Stop()
 		releaseCred(c.h)
 		c.h = nil
+		if c.onFree != nil {
+			c.onFree()
+		}
 	}
 }
 

@@ -90,6 +90,17 @@
 // (TestConcurrentUse, TestErrUseAfterClose). OIDs passed to the library are
 // interned for the life of the process.
 //
+// # Acceptor keytab in memory
+//
+// LoadKeytab copies a keytab file into a MEMORY: keytab of the library and
+// returns a Keytab, a gss.Credential for acceptors: no accept reads the
+// file. It reloads the file when it changes (a stat at most once per
+// KeytabConfig.CheckInterval, or Reload), into a new memory keytab swapped
+// in when complete, so keys can be rotated without a restart; contexts keep
+// the generation they started with (TestKeytabRotationUnderLoad). On MIT
+// the process also keeps one krb5 context open, so that krb5.conf is
+// parsed once instead of at every request (profile_mit.go).
+//
 // # Errors
 //
 // Every failure is a *gss.Error built with gss.NewError: the call, the
@@ -171,9 +182,11 @@
 //     silent), Heimdal 7.8 after 66 s (TCP silent or UDP dropped)
 //     (TestErrKDCSilent, opt-in; docs/reliability.md). Callers
 //     bound a step with gss.ContinueContext instead of waiting for that.
-//   - Heimdal keeps the text of the last error per thread: the binding
-//     keeps the goroutine on its thread from the failing call to
-//     gss_display_status, or the KDC's message is lost (lockThread).
+//   - Heimdal and MIT's krb5 mechanism keep the text of the last error per
+//     thread: the binding keeps the goroutine on its thread from the
+//     failing call to gss_display_status, or the KDC's message (MIT: the
+//     extended text, such as the kvno a keytab lacks) is lost (lockThread,
+//     TestKeytabRotationUnderLoad).
 //   - Heimdal's gss_unwrap_iov reports a bad checksum as GSS_S_FAILURE
 //     (minor KRB5KRB_AP_ERR_BAD_INTEGRITY) where its gss_unwrap says
 //     GSS_S_BAD_SIG (TestWrapIOV).

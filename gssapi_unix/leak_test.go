@@ -18,7 +18,8 @@ import (
 // names, credentials, a krb5 handshake, MIC and wrap both ways, an error
 // path, export/import, close, a delegated credential taken, stored into a
 // ccache and used for a second hop, one left to Close, and (MIT) an S4U2Self
-// impersonated credential used and a refused S4U2Proxy — so that leakcheck.sh can run it under
+// impersonated credential used and a refused S4U2Proxy, a memory Keytab
+// loaded, reloaded and released — so that leakcheck.sh can run it under
 // valgrind or LeakSanitizer. It only runs with GSSNEGO_LEAKCHECK=1.
 func TestLeakLoop(t *testing.T) {
 	if os.Getenv("GSSNEGO_LEAKCHECK") != "1" {
@@ -36,6 +37,7 @@ func TestLeakLoop(t *testing.T) {
 	for i := 0; i < n; i++ {
 		leakOnce(t, p, msg)
 		leakDelegation(t, p, dir)
+		leakKeytab(t, p, dir, i)
 	}
 	if os.Getenv("GSSNEGO_LEAKCHECK_SELFTEST") == "1" {
 		cleak.Leak(n)

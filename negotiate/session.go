@@ -114,7 +114,15 @@ func (c *conversation) inquire(names bool) (*gss.SecContextInfo, error) {
 	if c.mech != nil {
 		inq := c.mech.Inquire
 		if !names {
-			inq = func() (*gss.SecContextInfo, error) { return gss.InquireMech(c.mech) }
+			inq = func() (*gss.SecContextInfo, error) {
+				if m := c.mechInfoCache; m != nil {
+					// The completed mechanism's answer, already asked for
+					// by the engine (mechInfo): no second library call.
+					cp := *m
+					return &cp, nil
+				}
+				return gss.InquireMech(c.mech)
+			}
 		}
 		mi, err := inq()
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,18 +39,25 @@ func TestMain(m *testing.M) {
 }
 
 // TestCapacityHarness runs the harness end to end with a tiny load against
-// our middleware, gokrb5's SPNEGO handler and Apache + mod_auth_gssapi:
-// every precomputed token gets 200, and a token sent a second time gets
-// 401, which proves each server's replay cache is on (the benchmark's
-// premise: a token is worth one request). No timing is asserted.
+// our middleware (MIT with the keytab file, MIT with the keytab in memory
+// with and without MIT's replay cache, the pure-Go provider), gokrb5's
+// SPNEGO handler and Apache + mod_auth_gssapi: every precomputed token gets
+// 200, and a token sent a second time gets 401, which proves each server's
+// replay cache is on (the benchmark's premise: a token is worth one
+// request) — except gssnego-memkt-norc's, off on purpose. No timing is
+// asserted.
 func TestCapacityHarness(t *testing.T) {
 	realm := testrealm.Start(t)
 	realm.Setenv(t)
 	bin, err := os.Executable()
 	require.NoError(t, err)
 	t.Setenv(childEnv, "1")
-	servers := startServers(t, bin, realm, 8, "")
-	require.Len(t, servers, 3)
+	names := strings.Split(defaultServers, ",")
+	servers := startServers(t, bin, realm, 8, "", names)
+	if servers == nil {
+		t.Skip("capacity: a server is missing")
+	}
+	require.Len(t, servers, len(names))
 	p, err := platform.Provider()
 	require.NoError(t, err)
 	const n = 50
@@ -71,7 +79,13 @@ func TestCapacityHarness(t *testing.T) {
 			var one run
 			status, err := c.get(pool.headers[n/2], &one)
 			require.NoError(t, err)
-			assert.Equal(t, http.StatusUnauthorized, status, "a replayed AP-REQ must be refused")
+			if replayProtected(s.name) {
+				assert.Equal(t, http.StatusUnauthorized, status, "a replayed AP-REQ must be refused")
+			} else {
+				// MIT's replay cache is off ("none:"): the documented
+				// stand-in for gssnego's own in-memory replay cache.
+				assert.Equal(t, http.StatusOK, status, "replay cache off, replay accepted")
+			}
 		})
 	}
 }

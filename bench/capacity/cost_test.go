@@ -6,12 +6,15 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/gssapi_unix"
 	"github.com/gssnego/gssnego/internal/testrealm"
+	"github.com/gssnego/gssnego/kerberos"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/platform"
@@ -33,6 +36,13 @@ import (
 //	credperaccept  the middleware with contexts made without a credential,
 //	             so that MIT acquires the default one inside every accept
 //	             (what the middleware did before)
+//	memkt        the middleware with the keytab in memory (gssapi_unix.Keytab)
+//	memkt-norc   the same with MIT's replay cache off ("none:"), standing in
+//	             for a replay cache of gssnego's own in memory
+//	purego       the middleware over the pure-Go provider (kerberos)
+//
+// Besides the times (load-dependent), allocs-NAME is the Go heap
+// allocations per request, which do not depend on the load.
 //
 //	cd bench && go test -run '^$' -bench ServerCost -benchtime 20x ./capacity
 func BenchmarkServerCost(b *testing.B) {
@@ -89,8 +99,13 @@ func BenchmarkServerCost(b *testing.B) {
 		{"credperaccept", middleware(&httpauth.Server{NewContext: func(*http.Request) (gss.SecContext, error) {
 			return negotiate.NewServer(negotiate.Config{Provider: p})
 		}})},
+		{"memkt", middleware(&httpauth.Server{Config: negotiate.Config{Provider: p, Credential: memKT(b, realm.Keytab, "")}})},
+		{"memkt-norc", middleware(&httpauth.Server{Config: negotiate.Config{Provider: p, Credential: memKT(b, realm.Keytab, "none:")}})},
+		{"purego", middleware(&httpauth.Server{Config: negotiate.Config{Provider: kerberos.NewProvider()}})},
 	}
 	per := make([][]float64, len(variants)) // µs per request, per round
+	allocs := make([]uint64, len(variants)) // heap allocations, all rounds
+	var ms runtime.MemStats
 	for range b.N {
 		b.StopTimer()
 		pool, err := makeTokens(p, "HTTP@localhost", perRound*len(variants))
@@ -99,14 +114,20 @@ func BenchmarkServerCost(b *testing.B) {
 		}
 		b.StartTimer()
 		for i, v := range variants {
+			runtime.ReadMemStats(&ms)
+			m0 := ms.Mallocs
 			t0 := time.Now()
 			v.run(pool.headers[i*perRound : (i+1)*perRound])
 			per[i] = append(per[i], float64(time.Since(t0).Microseconds())/perRound)
+			runtime.ReadMemStats(&ms)
+			allocs[i] += ms.Mallocs - m0
 		}
 	}
 	const ref = 2 // middleware
 	for i, v := range variants {
 		b.ReportMetric(median(per[i]), "us-"+v.name)
+		// Go heap allocations per request: independent of the machine's load.
+		b.ReportMetric(float64(allocs[i])/float64(b.N*perRound), "allocs-"+v.name)
 		if i != ref {
 			var rs []float64
 			for r := range per[i] {
@@ -132,4 +153,15 @@ func decodeHeader(tb testing.TB, h []byte) []byte {
 		tb.Fatal(err)
 	}
 	return tok
+}
+
+// memKT loads path into memory for the acceptor (gssapi_unix.Keytab) with
+// MIT's replay cache rcache ("" for the default).
+func memKT(b *testing.B, path, rcache string) *gssapi_unix.Keytab {
+	kt, err := gssapi_unix.LoadKeytab(path, gssapi_unix.KeytabConfig{ReplayCache: rcache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { kt.Release() })
+	return kt
 }

@@ -3,17 +3,20 @@
 // Command capacity measures the capacity of HTTP Negotiate servers, not of
 // their clients: authenticated requests per second, latency, connection
 // reuse and the server's own CPU time per request for our middleware
-// (negotiate/httpauth), gokrb5's SPNEGO handler (spnego.SPNEGOKRB5Authenticate,
-// what a Go user picks instead) and Apache httpd + mod_auth_gssapi, in the
-// same run, against one throwaway MIT realm, all three with its keytab and
-// the service HTTP/localhost.
+// (negotiate/httpauth) over MIT — the keytab file read per accept
+// (gssnego), the keytab in memory (gssnego-memkt), the keytab in memory and
+// MIT's replay cache off (gssnego-memkt-norc) —, our middleware over the
+// pure-Go provider (purego), gokrb5's SPNEGO handler
+// (spnego.SPNEGOKRB5Authenticate, what a Go user picks instead) and Apache
+// httpd + mod_auth_gssapi, in the same run, against one throwaway MIT
+// realm, all with its keytab and the service HTTP/localhost.
 //
 // The clients' Kerberos work is done before the timed phase: for each
 // concurrency, -n+-warm initial SPNEGO tokens (NegTokenInit with an
 // optimistic AP-REQ, each with its own authenticator) are made with our
 // Go engine. Every server keeps its replay cache on and sees each token
 // once (the servers' caches are separate, so the same pool serves all
-// three). The load phase only writes "GET / HTTP/1.1" with
+// of them; gssnego-memkt-norc has none). The load phase only writes "GET / HTTP/1.1" with
 // "Authorization: Negotiate <token>" over -c keep-alive connections (raw
 // HTTP/1.1, a new connection when the server closes one) and counts
 // anything but 200 as an error. Each server's share of the requests is
@@ -25,6 +28,7 @@
 // time of each comes from /proc/PID/stat for its process group.
 //
 //	cd bench && go run ./capacity -c 16,64 -n 20000
+//	cd bench && go run ./capacity -c 16,64 -n 20000 -servers gssnego-memkt-norc,purego,gokrb5,apache
 package main
 
 import (
@@ -51,7 +55,8 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write our server's CPU profile to this file")
 	serveKind := flag.String("serve", "", "internal: run one server (ours or gokrb5) in this process")
 	keytab := flag.String("keytab", "", "internal: the keytab of -serve gokrb5")
-	slots := flag.Int("slots", 0, "our server's MaxConcurrentHandshakes (0: off, the default)")
+	slots := flag.Int("slots", 0, "our servers' MaxConcurrentHandshakes (0: off, the default)")
+	which := flag.String("servers", defaultServers, "servers to run, comma-separated")
 	flag.Parse()
 	if *slots > 0 {
 		os.Setenv(slotsEnv, strconv.Itoa(*slots))
@@ -62,14 +67,14 @@ func main() {
 		}
 		return
 	}
-	if err := benchmark(parseInts(*conc), *n, *rounds, *warm, *profile); err != nil {
+	if err := benchmark(parseInts(*conc), strings.Split(*which, ","), *n, *rounds, *warm, *profile); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // benchmark starts the realm and the servers, measures and prints; everything it
 // started is stopped and removed before it returns.
-func benchmark(conc []int, n, rounds, warm int, profile string) error {
+func benchmark(conc []int, names []string, n, rounds, warm int, profile string) error {
 	bin, err := os.Executable()
 	if err != nil {
 		return err
@@ -88,7 +93,10 @@ func benchmark(conc []int, n, rounds, warm int, profile string) error {
 		return err
 	}
 	lab.SetProcessEnv(realm.Env())
-	servers := startServers(tb, bin, realm, slices.Max(conc), profile)
+	servers := startServers(tb, bin, realm, slices.Max(conc), profile, names)
+	if len(servers) == 0 {
+		return fmt.Errorf("capacity: no servers (Apache missing?)")
+	}
 	fmt.Printf("HTTP Negotiate server capacity, %s, GOMAXPROCS %d, %d CPUs, load average %s at start\n",
 		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), loadavg())
 	fmt.Printf("%d measured requests per server and concurrency in %d interleaved rounds, %d warm-up\n\n", n, rounds, warm)

@@ -20,6 +20,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/service"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 
+	"github.com/gssnego/gssnego/gssapi_unix"
+	"github.com/gssnego/gssnego/kerberos"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/platform"
@@ -38,15 +40,19 @@ func serve(kind, keytabPath, cpuProfile string) error {
 	var h http.Handler
 	var install func(*http.Server)
 	switch kind {
-	case "ours":
+	case "ours", "ours-memkt", "ours-memkt-norc", "purego":
 		// What the package docs show: the environment's keytab
 		// (KRB5_KTNAME), the default mechanisms, a fresh context per
-		// request (no ConnectionAuth).
-		p, err := platform.Provider()
+		// request (no ConnectionAuth). The -memkt variants hold the keytab
+		// in memory (gssapi_unix.LoadKeytab); -norc also turns MIT's
+		// replay cache off for that credential ("none:"), standing in for
+		// an in-memory replay cache owned by gssnego. purego is the
+		// pure-Go provider (kerberos.NewProvider): keytab in memory, its
+		// own replay cache, AP-REP, PAC checked when present.
+		s, err := oursServer(kind, keytabPath)
 		if err != nil {
 			return err
 		}
-		s := &httpauth.Server{Config: negotiate.Config{Provider: p}}
 		if v := os.Getenv(slotsEnv); v != "" {
 			if s.MaxConcurrentHandshakes, err = strconv.Atoi(v); err != nil {
 				return fmt.Errorf("capacity: %s=%q: %w", slotsEnv, v, err)
@@ -71,7 +77,7 @@ func serve(kind, keytabPath, cpuProfile string) error {
 			io.WriteString(w, id.UserName()+"@"+id.Domain()+"\n")
 		}), kt, service.DecodePAC(false))
 	default:
-		return fmt.Errorf("capacity: -serve %q: want ours or gokrb5", kind)
+		return fmt.Errorf("capacity: -serve %q: want ours, ours-memkt, ours-memkt-norc, purego or gokrb5", kind)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,4 +105,29 @@ func serve(kind, keytabPath, cpuProfile string) error {
 	<-stop
 	ln.Close()
 	return nil
+}
+
+// oursServer is our middleware for one of the -serve kinds of ours.
+func oursServer(kind, keytabPath string) (*httpauth.Server, error) {
+	if kind == "purego" {
+		return &httpauth.Server{Config: negotiate.Config{Provider: kerberos.NewProvider()}}, nil
+	}
+	p, err := platform.Provider()
+	if err != nil {
+		return nil, err
+	}
+	s := &httpauth.Server{Config: negotiate.Config{Provider: p}}
+	switch kind {
+	case "ours-memkt", "ours-memkt-norc":
+		cfg := gssapi_unix.KeytabConfig{}
+		if kind == "ours-memkt-norc" {
+			cfg.ReplayCache = "none:"
+		}
+		kt, err := gssapi_unix.LoadKeytab(keytabPath, cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.Config.Credential = kt
+	}
+	return s, nil
 }

@@ -30,44 +30,75 @@ type server struct {
 	logs func() string // the server's error log, for a failing test
 }
 
-// Servers are started in this order and reported in it.
+// The servers, started in the order of allServers and reported in it.
 const (
-	nameOurs   = "gssnego"
-	nameGokrb5 = "gokrb5"
-	nameApache = "apache"
+	nameOurs       = "gssnego"            // MIT, the keytab file read per accept, MIT's file2 replay cache
+	nameOursMemKT  = "gssnego-memkt"      // MIT, keytab in memory, MIT's file2 replay cache
+	nameOursNoRC   = "gssnego-memkt-norc" // MIT, keytab in memory, MIT's replay cache off (none:)
+	namePureGo     = "purego"             // kerberos.NewProvider: keytab and replay cache in memory
+	nameGokrb5     = "gokrb5"
+	nameApache     = "apache"
+	defaultServers = nameOurs + "," + nameOursMemKT + "," + nameOursNoRC + "," + namePureGo + "," + nameGokrb5 + "," + nameApache
 )
 
-// startServers starts the three servers, all with realm's keytab and the
-// service HTTP/localhost, each with a replay cache of its own: our
-// middleware and gokrb5's handler as children running bin -serve, Apache
+// childKind is the -serve kind of each server this command runs as its child.
+var childKind = map[string]string{
+	nameOurs: "ours", nameOursMemKT: "ours-memkt", nameOursNoRC: "ours-memkt-norc",
+	namePureGo: "purego", nameGokrb5: "gokrb5",
+}
+
+// replayProtected says whether a server refuses a token it has seen: all
+// but gssnego-memkt-norc, whose MIT replay cache is off. It stands in for
+// the MIT acceptor with a replay cache of gssnego's own in memory until
+// that lands; its row then measures that configuration.
+func replayProtected(name string) bool { return name != nameOursNoRC }
+
+// startServers starts the servers named (defaultServers), all with realm's
+// keytab and the service HTTP/localhost, each with a replay cache of its
+// own: our middleware (four variants) and gokrb5's handler as children
+// running bin -serve, Apache
 // httpd + mod_auth_gssapi (krb5 only, GssapiConnectionBound off, quiet
 // logs, one process with a worker thread per connection of the largest
 // load, so that the event MPM does not close keep-alive connections for
 // want of workers). profile, when set, is where our server writes its CPU
 // profile.
-func startServers(tb testing.TB, bin string, realm *testrealm.Realm, workers int, profile string) []*server {
-	ours := startChild(tb, bin, "ours", realm, profile)
-	ours.name = nameOurs
-	gk := startChild(tb, bin, "gokrb5", realm, "")
-	gk.name = nameGokrb5
-	a := apache.Start(tb, realm, apache.AllowedMechs("krb5"), apache.Quiet(), apache.Workers(workers))
-	if a == nil {
-		return nil // skipped
-	}
-	// httpd runs in a process group of its own, led by the process that
-	// writes the PidFile (internal/apache starts it with -DFOREGROUND).
-	var pgid int
-	for deadline := time.Now().Add(10 * time.Second); pgid == 0; time.Sleep(10 * time.Millisecond) {
-		b, err := os.ReadFile(filepath.Join(a.Dir, "run", "httpd.pid"))
-		if err == nil {
-			pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+func startServers(tb testing.TB, bin string, realm *testrealm.Realm, workers int, profile string, names []string) []*server {
+	var out []*server
+	for _, name := range names {
+		if name == nameApache {
+			a := apache.Start(tb, realm, apache.AllowedMechs("krb5"), apache.Quiet(), apache.Workers(workers))
+			if a == nil {
+				return nil // skipped
+			}
+			// httpd runs in a process group of its own, led by the process that
+			// writes the PidFile (internal/apache starts it with -DFOREGROUND).
+			var pgid int
+			for deadline := time.Now().Add(10 * time.Second); pgid == 0; time.Sleep(10 * time.Millisecond) {
+				b, err := os.ReadFile(filepath.Join(a.Dir, "run", "httpd.pid"))
+				if err == nil {
+					pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+				}
+				if pgid == 0 && time.Now().After(deadline) {
+					tb.Fatalf("capacity: no apache pid in %s/run/httpd.pid (%v)", a.Dir, err)
+				}
+			}
+			_, port, _ := net.SplitHostPort(a.Addr)
+			out = append(out, &server{name: nameApache, addr: a.Addr, host: "localhost:" + port, pgid: pgid, logs: a.ErrorLogText})
+			continue
 		}
-		if pgid == 0 && time.Now().After(deadline) {
-			tb.Fatalf("capacity: no apache pid in %s/run/httpd.pid (%v)", a.Dir, err)
+		kind, ok := childKind[name]
+		if !ok {
+			tb.Fatalf("capacity: unknown server %q (want some of %s)", name, defaultServers)
 		}
+		prof := ""
+		if name == nameOurs {
+			prof = profile
+		}
+		s := startChild(tb, bin, kind, realm, prof)
+		s.name = name
+		out = append(out, s)
 	}
-	_, port, _ := net.SplitHostPort(a.Addr)
-	return []*server{ours, gk, {name: nameApache, addr: a.Addr, host: "localhost:" + port, pgid: pgid, logs: a.ErrorLogText}}
+	return out
 }
 
 // startChild runs bin -serve kind with only the server's Kerberos

@@ -25,7 +25,13 @@ type Identity struct {
 	// Principal is the client's name as the mechanism displays it,
 	// e.g. "alice@GSSNEGO.TEST".
 	Principal string
-	// Info describes the context when it completed.
+	// Info describes the context when it completed: mechanism, flags,
+	// expiry, session-key enctype (gss.InquireMech) and InitiatorName
+	// (gss.InitiatorName), taken once, when the exchange completes.
+	// AcceptorName is left empty: it is the service's own name, which the
+	// handler knows, and on MIT asking for it costs a display and a release,
+	// each making a krb5 context and reading krb5.conf's status, on every
+	// request (docs/performance.md, "Per-request work").
 	Info *gss.SecContextInfo
 	// Record is the Go engine's record (nil in native mode).
 	Record *negotiate.Record
@@ -360,7 +366,9 @@ func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
 // MIT acquires it again inside every gss_accept_sec_context (a krb5
 // context and a scan of the keytab per request: 254 → 208 µs per request
 // in bench/capacity's BenchmarkServerCost). The keytab is still read at
-// each accept, so rotated keys are seen. If the acquisition fails the request
+// each accept, so rotated keys are seen; a gssapi_unix.Keytab given as
+// Config.Credential holds it in memory instead, reloaded when the file
+// changes. If the acquisition fails the request
 // goes on without a credential (the backend's own default, as before) and
 // the next request tries again.
 func (s *Server) engineConfig() negotiate.Config {
@@ -403,7 +411,12 @@ func (ci *connInfo) identity(enabled bool) *Identity {
 func identityOf(ctx gss.SecContext) *Identity {
 	id := &Identity{}
 	id.takeDelegation(ctx)
-	if info, err := ctx.Inquire(); err == nil {
+	if info, err := gss.InquireMech(ctx); err == nil {
+		// InquireMech leaves the names out; a context that is no
+		// gss.MechInquirer answered with Inquire, names included.
+		if info.InitiatorName == "" {
+			info.InitiatorName, _ = gss.InitiatorName(ctx)
+		}
 		id.Info = info
 		id.Principal = info.InitiatorName
 	}
