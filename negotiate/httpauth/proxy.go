@@ -64,7 +64,7 @@ func (t *Transport) proxyLayer() http.RoundTripper {
 			MaxLegs: t.MaxLegs, Affinity: t.Affinity, AllowMissingMutual: !t.ProxyRequireMutual}
 		tun := &tunneler{t: t, inner: inner, dial: dial, tlsConf: ht.TLSClientConfig}
 		ht.DialTLSContext = tun.dialTLS
-		t.proxied = &proxyRoundTripper{t: t, inner: inner, base: ht}
+		t.proxied = &proxyRoundTripper{t: t, inner: inner, base: ht, tun: tun}
 	})
 	if t.proxyErr != nil {
 		return failingRoundTripper{t.proxyErr}
@@ -102,6 +102,7 @@ type proxyRoundTripper struct {
 	t     *Transport
 	inner *Transport // the proxy exchanges' settings; its Base is base
 	base  *http.Transport
+	tun   *tunneler // CONNECT with authentication (Transport.Connect)
 }
 
 func (p *proxyRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -1,0 +1,54 @@
+package httpauth
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+)
+
+// Entry points for a forwarding proxy (negotiate/httpauth/forward, the
+// "gssnego forward" command): a program that carries other programs'
+// requests to an upstream proxy must answer that proxy's 407 but never an
+// origin's 401 (the credential is the user's, the origin is whoever the
+// tool asked for), and must open authenticated CONNECT tunnels whose bytes
+// it then relays itself. Both reuse the Transport's proxy layer, so the
+// 407 and CONNECT exchanges are the ones Transport.Proxy runs.
+
+// ProxyRoundTrip sends a plain-http request through the proxy t.Proxy
+// picks, answering the proxy's Negotiate challenges only: an origin's 401
+// comes back as it is. The returned Result is the proxy exchange, nil when
+// the proxy asked for nothing (a connection it had already authenticated,
+// or no proxy). A 407 the Transport could not answer (another scheme than
+// Negotiate) is returned as the response with a nil Result; a refused
+// credential is returned as the 407 with Result.Err set.
+func (t *Transport) ProxyRoundTrip(req *http.Request) (*http.Response, *Result, error) {
+	if t.Proxy == nil {
+		return nil, nil, errors.New("httpauth: ProxyRoundTrip needs Transport.Proxy")
+	}
+	res := &Result{}
+	req = req.WithContext(context.WithValue(req.Context(), resultKey{}, res))
+	resp, err := t.proxyLayer().RoundTrip(req)
+	return resp, res.Proxy, err
+}
+
+// Connect opens a tunnel to addr (host:port) through proxy with CONNECT,
+// answering the proxy's Negotiate challenges on that connection, and
+// returns the connection after the proxy's 200: the caller relays bytes
+// over it (no TLS is started). The Result describes the proxy exchange, nil
+// when the proxy let the tunnel through without asking. Errors wrap
+// ErrProxyRefused when the proxy answered something else than 200.
+func (t *Transport) Connect(ctx context.Context, proxy *url.URL, addr string) (net.Conn, *Result, error) {
+	if t.Proxy == nil {
+		return nil, nil, errors.New("httpauth: Connect needs Transport.Proxy")
+	}
+	rt := t.proxyLayer()
+	p, ok := rt.(*proxyRoundTripper)
+	if !ok {
+		return nil, nil, t.proxyErr
+	}
+	res := &Result{}
+	conn, err := p.tun.connect(context.WithValue(ctx, resultKey{}, res), proxy, addr)
+	return conn, res.Proxy, err
+}
