@@ -52,3 +52,18 @@ func (t *Transport) Connect(ctx context.Context, proxy *url.URL, addr string) (n
 	conn, err := p.tun.connect(context.WithValue(ctx, resultKey{}, res), proxy, addr)
 	return conn, res.Proxy, err
 }
+
+// CloseIdleConnections closes the idle connections of Base and of the
+// proxy layer's own copy of it (the kept-alive, authenticated connections
+// to a proxy), as http.Client.CloseIdleConnections expects.
+func (t *Transport) CloseIdleConnections() {
+	type closeIdler interface{ CloseIdleConnections() }
+	if c, ok := t.Base.(closeIdler); ok {
+		c.CloseIdleConnections()
+	}
+	if t.Proxy != nil {
+		if p, ok := t.proxyLayer().(*proxyRoundTripper); ok {
+			p.base.CloseIdleConnections()
+		}
+	}
+}

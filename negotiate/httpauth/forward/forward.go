@@ -169,9 +169,7 @@ func (p *Proxy) setAuth(e *Entry, hop *url.URL, res *httpauth.Result) {
 
 // Close drops idle upstream and DIRECT connections.
 func (p *Proxy) Close() {
-	if b, ok := p.auth.Base.(*http.Transport); ok {
-		b.CloseIdleConnections()
-	}
+	p.auth.CloseIdleConnections()
 	p.direct.CloseIdleConnections()
 }
 
