@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -518,4 +519,70 @@ func TestForwardFailover(t *testing.T) {
 	assert.Empty(t, byTarget["failover2"].Failover, "then it is tried last")
 	waitSquidLog(t, sq, "/failover2", r.Principal(r.User))
 	assert.Empty(t, o.credentialsSeen())
+}
+
+// provingProxy is an upstream that authenticates with our own acceptor
+// and, unlike Squid, returns its final token on the 200 (and answers the
+// request itself: an origin is not needed to see the verdict).
+func provingProxy(t *testing.T) *url.URL {
+	t.Helper()
+	p := lab.Provider(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := r.Header.Get("Proxy-Authorization")
+		tok, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(v, "Negotiate "))
+		if v == "" || err != nil {
+			w.Header().Set("Proxy-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		acc, err := negotiate.NewServer(negotiate.Config{Provider: p})
+		require.NoError(t, err)
+		defer acc.Close()
+		out, err := acc.Continue(tok)
+		if err != nil || acc.ContinueNeeded() {
+			w.Header().Set("Proxy-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		w.Header().Set("Proxy-Authenticate", "Negotiate "+base64.StdEncoding.EncodeToString(out))
+		fmt.Fprint(w, "proving proxy")
+	}))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	u.Host = "localhost:" + u.Port() // HTTP/localhost is in the keytab
+	return u
+}
+
+// TestForwardMutual: an upstream that proves itself with its final token
+// is verified and logged so; -require-mutual (ProxyRequireMutual) refuses
+// one that does not (Squid's case is TestForwardSquid).
+func TestForwardMutual(t *testing.T) {
+	testrealm.Shared(t)
+	f := startForward(t, forward.Static(provingProxy(t)), nil)
+	pu, _ := url.Parse(f.URL)
+	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+	resp, err := c.Get("http://origin.invalid/")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, "%s", b)
+	assert.Equal(t, "proving proxy", string(b))
+	es := waitEntries(t, f, 1)
+	assert.Equal(t, forward.AuthMutual, es[0].Auth)
+
+	t.Run("require-mutual-squid", func(t *testing.T) {
+		_, up := squidUpstream(t)
+		f := startForward(t, forward.Static(up), func(c *forward.Config) { c.Auth.ProxyRequireMutual = true })
+		pu, _ := url.Parse(f.URL)
+		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+		// A success needs the proof (an error status from the proxy is
+		// passed on as it is).
+		o := startOrigin(t, page)
+		resp, err := c.Get(o.url(o.Plain, "/mutual"))
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		assert.Contains(t, string(b), "did not complete mutual authentication")
+	})
 }
