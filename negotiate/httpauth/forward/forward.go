@@ -3,6 +3,8 @@ package forward
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +83,7 @@ type Proxy struct {
 	replay  int64
 	log     func(Entry)
 
+	via     string        // this proxy's Via entry (RFC 9110 §7.6.3), unique per Proxy
 	setups  chan struct{} // tunnel setups in progress
 	tunnels atomic.Int64  // open CONNECT tunnels (Tunnels)
 }
@@ -106,6 +109,9 @@ func New(cfg Config) (*Proxy, error) {
 	if p.replay <= 0 {
 		p.replay = DefaultReplayLimit
 	}
+	var id [6]byte
+	rand.Read(id[:])
+	p.via = "1.1 gssnego-forward-" + hex.EncodeToString(id[:])
 	setups := cfg.MaxTunnelSetups
 	if setups <= 0 {
 		setups = DefaultMaxTunnelSetups
@@ -215,6 +221,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.Target = t.String()
+	// A request that already passed here (a tool, or a PAC DIRECT route,
+	// pointing at this proxy itself) would otherwise loop until the
+	// descriptors run out.
+	for _, v := range r.Header.Values("Via") {
+		if strings.Contains(v, p.via) {
+			p.fail(w, e, http.StatusLoopDetected, "request loops back to this proxy")
+			return
+		}
+	}
 	if r.Method == http.MethodConnect {
 		p.serveConnect(w, r, t, e)
 		return
@@ -283,6 +298,7 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, t *Target, e *
 		}
 		e.Route = hopName(hop)
 		out := outgoing(r, t, hop != nil)
+		out.Header.Add("Via", p.via)
 		out.Body, out.GetBody, out.ContentLength = body.get(), body.getBody, body.length
 		switch {
 		case body.streaming:

@@ -5,6 +5,7 @@ package forward_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -585,4 +586,20 @@ func TestForwardMutual(t *testing.T) {
 		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
 		assert.Contains(t, string(b), "did not complete mutual authentication")
 	})
+}
+
+// TestForwardLoop: an upstream that is the proxy itself (a mistyped
+// -upstream, a PAC answer naming it) is stopped at the second pass (508)
+// instead of looping until the descriptors run out.
+func TestForwardLoop(t *testing.T) {
+	var self *url.URL
+	f := startForward(t, forward.RouterFunc(func(context.Context, *url.URL) ([]*url.URL, error) {
+		return []*url.URL{self}, nil
+	}), nil)
+	self, _ = url.Parse(f.URL)
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(self)}}
+	resp, err := c.Get("http://origin.invalid/again")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusLoopDetected, resp.StatusCode)
 }
