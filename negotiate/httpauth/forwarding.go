@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Entry points for a forwarding proxy (negotiate/httpauth/forward, the
@@ -66,4 +67,23 @@ func (t *Transport) CloseIdleConnections() {
 			p.base.CloseIdleConnections()
 		}
 	}
+}
+
+// offeredSchemes names the schemes of challenge headers ("Basic, NTLM"),
+// for an error that says why a 407 could not be answered.
+func offeredSchemes(values []string) string {
+	var out []string
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			f := strings.Fields(part)
+			if len(f) == 0 || strings.Contains(f[0], "=") {
+				continue // a parameter of the previous challenge
+			}
+			out = append(out, f[0])
+		}
+	}
+	if len(out) == 0 {
+		return "no scheme"
+	}
+	return strings.Join(out, ", ")
 }

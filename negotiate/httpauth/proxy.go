@@ -276,6 +276,8 @@ func (x *exchange) tunnel(ctx context.Context, c *connectConn, creq *http.Reques
 				conn = &bufferedConn{Conn: conn, r: c.br}
 			}
 			return conn, nil
+		case resp.StatusCode == proxyAuth.status && !found:
+			return nil, fmt.Errorf("%w: %s asking for %s, not Negotiate", ErrProxyRefused, resp.Status, offeredSchemes(resp.Header.Values(proxyAuth.challenge)))
 		case resp.StatusCode != proxyAuth.status || !found:
 			return nil, fmt.Errorf("%w: %s", ErrProxyRefused, resp.Status)
 		case x.ctx == nil:

@@ -72,7 +72,8 @@ func (p *Proxy) openTunnel(w http.ResponseWriter, r *http.Request, t *Target, e 
 		if errors.Is(err, httpauth.ErrProxyRefused) {
 			e.Upstream = statusIn(msg)
 			if e.Upstream == http.StatusProxyAuthRequired && res == nil {
-				msg = "upstream proxy " + hop.Host + " demands authentication in another scheme than Negotiate: " + msg
+				e.Auth = AuthOtherScheme
+				msg = "upstream proxy " + hop.Host + " demands authentication in another scheme than Negotiate (gssnego forward answers only Negotiate): " + msg
 			} else if e.Upstream == http.StatusProxyAuthRequired {
 				msg = "upstream proxy " + hop.Host + " refused our Negotiate credential: " + msg
 			}

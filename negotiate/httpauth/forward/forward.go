@@ -333,6 +333,9 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, t *Target, e *
 		defer resp.Body.Close()
 		e.Upstream = resp.StatusCode
 		if hop != nil && resp.StatusCode == http.StatusProxyAuthRequired {
+			if res == nil {
+				e.Auth = AuthOtherScheme
+			}
 			p.fail(w, e, http.StatusBadGateway, "%s", upstreamRefusal(hop, resp, res))
 			return
 		}

@@ -480,7 +480,10 @@ func TestForwardUpstreamRefuses(t *testing.T) {
 			cb, _ := io.ReadAll(cresp.Body)
 			assert.Equal(t, http.StatusBadGateway, cresp.StatusCode)
 			if tc.name == "basic-only" {
-				assert.Contains(t, string(cb), "another scheme than Negotiate")
+				assert.Contains(t, string(cb), "asking for Basic, not Negotiate")
+				for _, e := range f.entries() {
+					assert.Equal(t, forward.AuthOtherScheme, e.Auth)
+				}
 			} else {
 				assert.Contains(t, string(cb), tc.want)
 			}

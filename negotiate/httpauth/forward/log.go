@@ -39,6 +39,8 @@ const (
 	AuthNotProven = "negotiate: accepted, the proxy never proved itself"
 	AuthRefused   = "negotiate: refused"
 	AuthFailed    = "negotiate: failed"
+	// AuthOtherScheme: the upstream's 407 offers no Negotiate.
+	AuthOtherScheme = "not answered: the upstream asks for another scheme than Negotiate"
 )
 
 func (e *Entry) setAuth(hop *url.URL, res *httpauth.Result) {
