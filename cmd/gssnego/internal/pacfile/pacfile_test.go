@@ -144,6 +144,8 @@ func TestShExpMatch(t *testing.T) {
 		{"http://home.netscape.com/people/montulli/index.html", "*/ari/*", false},
 		{"abc", "a?c", true}, {"abc", "a*", true}, {"abc", "*d", false}, {"", "*", true}, {"a", "", false},
 		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "*a*a*a*a*a*a*a*a*c", false},
+		{"*0", "*0*", true}, // the fuzz finding: a literal '*' in the string
+		{"a*c", "a?c", true}, {"a*c", "a\\*c", false},
 	} {
 		assert.Equal(t, c.want, ShExpMatch(c.s, c.p), "%q %q", c.s, c.p)
 	}
