@@ -6,6 +6,7 @@
 //	gssnego server [flags]                MSDN SSPI sockets sample server (sample.go)
 //	gssnego http-get [flags] URL          GET with HTTP Negotiate (httpget.go)
 //	gssnego proxy -backend URL [flags]    Negotiate-authenticating reverse proxy (proxy.go)
+//	gssnego forward -upstream URL [flags] local forward proxy answering an upstream's Negotiate (forward.go)
 //
 // Run "gssnego <command> -h" for a command's flags.
 package main
@@ -33,6 +34,7 @@ var commands = map[string]command{
 
 	"http-get": {"GET a URL with HTTP Negotiate and print the transcript", runHTTPGet},
 	"proxy":    {"reverse proxy that authenticates clients with HTTP Negotiate", runProxy},
+	"forward":  {"local forward proxy that answers an upstream proxy's Negotiate for tools", runForward},
 }
 
 func main() {

@@ -64,7 +64,7 @@ func (t *Transport) proxyLayer() http.RoundTripper {
 			MaxLegs: t.MaxLegs, Affinity: t.Affinity, AllowMissingMutual: !t.ProxyRequireMutual}
 		tun := &tunneler{t: t, inner: inner, dial: dial, tlsConf: ht.TLSClientConfig}
 		ht.DialTLSContext = tun.dialTLS
-		t.proxied = &proxyRoundTripper{t: t, inner: inner, base: ht}
+		t.proxied = &proxyRoundTripper{t: t, inner: inner, base: ht, tun: tun}
 	})
 	if t.proxyErr != nil {
 		return failingRoundTripper{t.proxyErr}
@@ -102,6 +102,7 @@ type proxyRoundTripper struct {
 	t     *Transport
 	inner *Transport // the proxy exchanges' settings; its Base is base
 	base  *http.Transport
+	tun   *tunneler // CONNECT with authentication (Transport.Connect)
 }
 
 func (p *proxyRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -275,6 +276,8 @@ func (x *exchange) tunnel(ctx context.Context, c *connectConn, creq *http.Reques
 				conn = &bufferedConn{Conn: conn, r: c.br}
 			}
 			return conn, nil
+		case resp.StatusCode == proxyAuth.status && !found:
+			return nil, fmt.Errorf("%w: %s asking for %s, not Negotiate", ErrProxyRefused, resp.Status, offeredSchemes(resp.Header.Values(proxyAuth.challenge)))
 		case resp.StatusCode != proxyAuth.status || !found:
 			return nil, fmt.Errorf("%w: %s", ErrProxyRefused, resp.Status)
 		case x.ctx == nil:
