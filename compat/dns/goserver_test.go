@@ -47,6 +47,11 @@ func startGoZone(t *testing.T) *goZone {
 	t.Helper()
 	dnsService(t)
 	z := &goZone{gss: &dnsgss.Server{Provider: lab.Provider(t)}, records: map[string]dns.RR{}}
+	soa, err := dns.NewRR(goZoneName + " 300 IN SOA localhost. hostmaster.localhost. 1 3600 600 86400 300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.records[goZoneName+"SOA"] = soa
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +81,10 @@ func (z *goZone) serve(w dns.ResponseWriter, r *dns.Msg) {
 				m.Answer = append(m.Answer, rr)
 			}
 		}
+		if len(m.Answer) == 0 {
+			m.Ns = append(m.Ns, z.records[goZoneName+"SOA"])
+		}
+		m.Authoritative = true
 		z.mu.Unlock()
 		if t := r.IsTsig(); t != nil && w.TsigStatus() == nil {
 			m.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Unix())
