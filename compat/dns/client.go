@@ -253,7 +253,7 @@ func (c *Client) negotiateLocked(ctx context.Context, stale *key) (*key, error) 
 		if answer.Signed {
 			r := keyring{}
 			r.put(k)
-			if err := dns.TsigVerifyWithProvider(raw, &r, "", false); err != nil {
+			if err := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), &r, "", false); err != nil {
 				return nil, c.fail(StepVerify, err)
 			}
 		}
@@ -312,27 +312,25 @@ func (c *Client) exchange(ctx context.Context, k *key, m *dns.Msg) (*dns.Msg, er
 		return nil, c.fail(StepTransport, err)
 	}
 	defer conn.Close()
-	conn.TsigProvider = &c.ring
-	if err := conn.WriteMsg(m); err != nil {
-		var te *TSIGError
-		if errors.As(err, &te) {
-			return nil, c.fail(StepSign, err)
-		}
-		var ge *gss.Error
-		if errors.As(err, &ge) {
-			return nil, c.fail(StepSign, err)
-		}
+	out, reqMAC, err := dns.TsigGenerateWithProvider(m, &c.ring, "", false)
+	if err != nil {
+		return nil, c.fail(StepSign, err)
+	}
+	if _, err := conn.Write(out); err != nil {
 		return nil, c.fail(StepTransport, err)
 	}
-	r, err := conn.ReadMsg()
-	if r == nil {
+	raw, err := conn.ReadMsgHeader(nil)
+	if err != nil {
 		return nil, c.fail(StepTransport, err)
 	}
-	if err != nil && !errors.Is(err, dns.ErrAuth) {
-		if _, isUnpack := err.(*dns.Error); isUnpack && r.Id == 0 {
-			return nil, c.fail(StepTransport, err)
+	r := new(dns.Msg)
+	if err := r.Unpack(raw); err != nil {
+		return nil, c.fail(StepTransport, &FormatError{Where: "reply", Reason: err.Error()})
+	}
+	if t := r.IsTsig(); t != nil && t.Error == 0 && r.Rcode != dns.RcodeNotAuth {
+		if err := c.verifyReply(raw, reqMAC); err != nil {
+			return r, c.fail(StepVerify, err)
 		}
-		return r, c.fail(StepVerify, err)
 	}
 	if r.Id != m.Id {
 		return nil, c.fail(StepTransport, dns.ErrId)
@@ -348,4 +346,33 @@ func (c *Client) exchange(ctx context.Context, k *key, m *dns.Msg) (*dns.Msg, er
 		return r, c.fail(StepVerify, ErrUnsigned)
 	}
 	return r, nil
+}
+
+// verifyReply checks the MIC of a signed reply: over the request's MAC
+// (with its length), the reply and its TSIG variables (RFC 8945 §4.3.2).
+// Samba's DNS server (4.17) signs the request's MAC without its two
+// length octets; a reply that does not verify the RFC way is tried once
+// that way. It is still bound to our request by its MAC.
+func (c *Client) verifyReply(raw []byte, reqMAC string) error {
+	err := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), &c.ring, reqMAC, false)
+	if err == nil || !errors.Is(err, ErrBadSig) {
+		return err
+	}
+	if err2 := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), sambaForm{&c.ring}, reqMAC, false); err2 == nil {
+		return nil
+	}
+	return err
+}
+
+// sambaForm verifies a reply MAC computed over the request MAC without its
+// length: miekg/dns hands Verify the RFC form, whose first two octets are
+// that length.
+type sambaForm struct{ r *keyring }
+
+func (s sambaForm) Generate(msg []byte, t *dns.TSIG) ([]byte, error) { return s.r.Generate(msg, t) }
+func (s sambaForm) Verify(msg []byte, t *dns.TSIG) error {
+	if len(msg) < 2 {
+		return &TSIGError{Code: dns.RcodeBadSig, In: "TSIG"}
+	}
+	return s.r.Verify(msg[2:], t)
 }

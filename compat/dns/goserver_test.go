@@ -205,12 +205,18 @@ func TestGoServerRefusals(t *testing.T) {
 	if err := c.Negotiate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Sign one message by hand, then change a byte after signing.
-	m := aUpdate(goZoneName, "t1."+goZoneName, "192.0.2.9")
-	m.SetTsig(c.KeyName(), c.Algorithm(), 300, time.Now().Unix())
-	signed, _, err := dns.TsigGenerateWithProvider(m, c.TsigProvider(), "", false)
-	if err != nil {
-		t.Fatal(err)
+	// Sign messages by hand: one to change a byte of after signing, one
+	// to send twice. Each is signed after the previous was sent, so its
+	// sequence number is the next one the server expects.
+	sign := func(ip string) []byte {
+		t.Helper()
+		m := aUpdate(goZoneName, "t1."+goZoneName, ip)
+		m.SetTsig(c.KeyName(), c.Algorithm(), 300, time.Now().Unix())
+		signed, _, err := dns.TsigGenerateWithProvider(m, c.TsigProvider(), "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
 	}
 	send := func(b []byte) *dns.Msg {
 		t.Helper()
@@ -228,7 +234,7 @@ func TestGoServerRefusals(t *testing.T) {
 		}
 		return r
 	}
-	tampered := append([]byte(nil), signed...)
+	tampered := sign("192.0.2.9")
 	i := bytes.Index(tampered, []byte{192, 0, 2, 9})
 	tampered[i+3] = 99 // the address of the A record
 	r := send(tampered)
@@ -238,6 +244,7 @@ func TestGoServerRefusals(t *testing.T) {
 	if z.record("t1."+goZoneName, dns.TypeA) != nil {
 		t.Error("tampered update applied")
 	}
+	signed := sign("192.0.2.8")
 	r = send(signed)
 	if r.Rcode != dns.RcodeSuccess {
 		t.Fatalf("genuine: %v", r)
