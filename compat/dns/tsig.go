@@ -1,8 +1,8 @@
 package dnsgss
 
 import (
-	"errors"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"sync"
 
