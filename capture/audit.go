@@ -235,7 +235,7 @@ func (a *auditor) feed(f *flow, hi int, h *half, p Packet) {
 		}
 		if f.client == (netip.AddrPort{}) {
 			f.client = src
-			if looksHTTPResponse(h.buf) || looksLDAPResponse(h.buf) || looksSampleResponse(h.buf) {
+			if looksHTTPResponse(h.buf) || looksLDAPResponse(h.buf) || looksSampleResponse(h.buf) || looksDNSResponse(h.buf) {
 				f.client = f.other(src)
 			}
 		}

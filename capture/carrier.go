@@ -39,6 +39,8 @@ func sniffCarrier(b []byte) carrier {
 		return &dcerpcCarrier{}
 	case looksSample(b):
 		return &sampleCarrier{}
+	case looksDNS(b): // capture/dns.go
+		return &dnsCarrier{}
 	}
 	return nil
 }

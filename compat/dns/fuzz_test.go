@@ -11,7 +11,6 @@ import (
 	"github.com/gssnego/gssnego/gss"
 )
 
-
 func tkeySeeds(f *testing.F) *dns.Msg {
 	q := TKEYQuery("k1.sig-dc1.samdom.test.", AlgGSSTSIG, []byte{0x60, 0x01, 0x00}, time.Unix(1700000000, 0), time.Hour)
 	r := new(dns.Msg)
