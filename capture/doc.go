@@ -11,8 +11,9 @@
 // headers, RFC 4559), LDAP (SASL GSS-SPNEGO and GSSAPI binds; SASL
 // wrapped PDUs after the bind are counted as traffic), SMB2 (NEGOTIATE
 // and SESSION_SETUP security buffers), DCE/RPC (bind and alter-context
-// auth verifiers) and the MSDN SSPI sockets sample (LE32-framed tokens,
-// internal/sspisample). A connection caught mid-exchange is judged as a
+// auth verifiers), the MSDN SSPI sockets sample (LE32-framed tokens,
+// internal/sspisample) and DNS over TCP (GSS-TSIG: the tokens of TKEY
+// records in GSS-API mode, RFC 3645; TSIG-signed messages counted). A connection caught mid-exchange is judged as a
 // partial transcript; an exchange a peer refused right after a token that
 // lacked its due mechListMIC is marked Refused. docs/audit.md says what is
 // and is not reconstructed.
