@@ -20,7 +20,8 @@
 //
 // SPNEGO (the default, through gssnego's own negotiation engine) is what
 // Windows DNS and Samba expect; WithMechanism(Kerberos) sends the raw
-// Kerberos token nsupdate -g sends. The algorithm name is "gss-tsig"
+// Kerberos token, which BIND and Samba accept as well (BIND 9.18's
+// nsupdate -g itself sends SPNEGO). The algorithm name is "gss-tsig"
 // unless WithAlgorithm(AlgMicrosoft) asks for Windows' own
 // "gss.microsoft.com".
 //

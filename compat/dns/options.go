@@ -14,8 +14,8 @@ const (
 	// negotiation engine: what Windows clients send and Windows DNS and
 	// Samba expect. The default.
 	SPNEGO Mechanism = iota
-	// Kerberos is the raw Kerberos mechanism (RFC 4121), what nsupdate -g
-	// sends and every BIND accepts.
+	// Kerberos is the raw Kerberos mechanism (RFC 4121); BIND 9.18 and
+	// Samba 4.17 accept it as well as SPNEGO.
 	Kerberos
 )
 

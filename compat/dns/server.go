@@ -14,8 +14,8 @@ import (
 )
 
 // Server lets a miekg/dns server accept GSS-TSIG: it answers TKEY queries
-// (RFC 3645 §3.1.3, raw Kerberos as nsupdate -g sends it and SPNEGO as
-// Windows clients do), and it is the server's dns.TsigProvider, verifying
+// (RFC 3645 §3.1.3, SPNEGO, as nsupdate -g and Windows clients send
+// it, and raw Kerberos), and it is the server's dns.TsigProvider, verifying
 // and signing with the contexts those queries established. Set it as
 // dns.Server.TsigProvider and wrap the handler with Handler; the handler
 // asks Signer who signed a request and decides per name.

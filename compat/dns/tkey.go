@@ -12,7 +12,7 @@ const tkeyModeGSSAPI = 3
 
 // TKEYQuery builds the TKEY query of one leg of an RFC 3645 negotiation:
 // the question (key name, TKEY, ANY) and the TKEY record carrying the GSS
-// token in the additional section, as BIND's nsupdate and Windows send it.
+// token in the additional section (RFC 2930 §4), which BIND and Samba take.
 func TKEYQuery(keyName, alg string, token []byte, now time.Time, lifetime time.Duration) *dns.Msg {
 	m := new(dns.Msg)
 	m.Id = dns.Id()
