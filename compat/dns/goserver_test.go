@@ -258,4 +258,19 @@ func TestGoServerRefusals(t *testing.T) {
 	if r = send(b); r.Rcode != dns.RcodeRefused {
 		t.Errorf("unsigned: %v", r)
 	}
+	// Signed 20 minutes ago (fudge 300 s): the MIC verifies, the time
+	// does not: BADTIME, and the answer is signed (RFC 8945 §5.2.3).
+	old := aUpdate(goZoneName, "t3."+goZoneName, "192.0.2.11")
+	old.SetTsig(c.KeyName(), c.Algorithm(), 300, time.Now().Add(-20*time.Minute).Unix())
+	stale, _, err := dns.TsigGenerateWithProvider(old, c.TsigProvider(), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = send(stale)
+	if r.Rcode != dns.RcodeNotAuth || r.IsTsig() == nil || r.IsTsig().Error != dns.RcodeBadTime || r.IsTsig().MAC == "" {
+		t.Errorf("stale: %v", r)
+	}
+	if z.record("t3."+goZoneName, dns.TypeA) != nil {
+		t.Error("stale update applied")
+	}
 }
