@@ -78,6 +78,11 @@ func TestAuditCapture(t *testing.T) {
 		} else if !v.Complete || v.Result != negotiate.ResultOK {
 			t.Errorf("exchange %v → %v: result %s (%s), complete %v", e.Client, e.Server, v.Result, v.Reason, v.Complete)
 		}
+		if bindSide := strings.HasSuffix(e.Server.String(), ":"+s.Port()); bindSide && e.Wrapped != 4 {
+			// Our Client keeps the TKEY connection for its messages: two
+			// updates, each signed and answered signed.
+			t.Errorf("exchange %v → %v: %d signed messages after it, want 4", e.Client, e.Server, e.Wrapped)
+		}
 		if len(e.Tokens) != 2 {
 			t.Errorf("exchange %v → %v: %d tokens, want 2 (AP-REQ, AP-REP)", e.Client, e.Server, len(e.Tokens))
 		}

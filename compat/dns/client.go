@@ -37,6 +37,9 @@ type Client struct {
 	ring keyring
 	mu   sync.Mutex // serialises negotiation
 	cur  *key
+
+	connMu sync.Mutex
+	idle   *dns.Conn // one TCP connection kept between messages
 }
 
 // NewClient prepares a client for the DNS server at addr ("host:port" or
@@ -87,11 +90,18 @@ func (c *Client) KeyName() string {
 // Algorithm is the algorithm name the Client signs with.
 func (c *Client) Algorithm() string { return c.alg }
 
-// Close forgets every key. The server keeps its side until it expires.
+// Close forgets every key and closes the kept connection. The server
+// keeps its side of the key until it expires.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.cur = nil
 	c.mu.Unlock()
+	c.connMu.Lock()
+	if c.idle != nil {
+		c.idle.Close()
+		c.idle = nil
+	}
+	c.connMu.Unlock()
 	c.ring.closeAll()
 	return nil
 }
@@ -163,12 +173,46 @@ func (c *Client) dial(ctx context.Context) (*dns.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	_ = nc.SetDeadline(c.deadline(ctx))
+	return &dns.Conn{Conn: nc}, nil
+}
+
+// getConn takes the kept connection, or dials a new one; reused says
+// which. A message and its reply run on it alone.
+func (c *Client) getConn(ctx context.Context) (*dns.Conn, bool, error) {
+	c.connMu.Lock()
+	conn := c.idle
+	c.idle = nil
+	c.connMu.Unlock()
+	if conn != nil {
+		if err := conn.SetDeadline(c.deadline(ctx)); err == nil {
+			return conn, true, nil
+		}
+		conn.Close()
+	}
+	conn, err := c.dial(ctx)
+	return conn, false, err
+}
+
+// putConn keeps conn for the next message (a server keeps a TCP
+// connection open between messages: BIND for its tcp-idle-timeout), or
+// closes it when another is kept already.
+func (c *Client) putConn(conn *dns.Conn) {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	if c.idle == nil {
+		c.idle = conn
+		return
+	}
+	conn.Close()
+}
+
+func (c *Client) deadline(ctx context.Context) time.Time {
 	deadline := time.Now().Add(c.timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	_ = nc.SetDeadline(deadline)
-	return &dns.Conn{Conn: nc}, nil
+	return deadline
 }
 
 func newKeyName(host string) string {
@@ -215,7 +259,13 @@ func (c *Client) negotiateLocked(ctx context.Context, stale *key) (*key, error) 
 	if err != nil {
 		return nil, c.fail(StepTransport, err)
 	}
-	defer conn.Close()
+	defer func() {
+		if ok {
+			c.putConn(conn) // the signed messages follow on it
+		} else {
+			conn.Close()
+		}
+	}()
 	for leg := 0; ; leg++ {
 		if leg > 8 {
 			return nil, c.fail(StepTKEY, &FormatError{Where: "TKEY exchange", Reason: "no complete context after 8 legs"})
@@ -306,22 +356,34 @@ func (c *Client) exchange(ctx context.Context, k *key, m *dns.Msg) (*dns.Msg, er
 	if t := m.IsTsig(); t != nil {
 		m.Extra = m.Extra[:len(m.Extra)-1]
 	}
-	m.SetTsig(k.name, k.alg, c.fudge, time.Now().Unix())
-	conn, err := c.dial(ctx)
-	if err != nil {
-		return nil, c.fail(StepTransport, err)
-	}
-	defer conn.Close()
-	out, reqMAC, err := dns.TsigGenerateWithProvider(m, &c.ring, "", false)
-	if err != nil {
-		return nil, c.fail(StepSign, err)
-	}
-	if _, err := conn.Write(out); err != nil {
-		return nil, c.fail(StepTransport, err)
-	}
-	raw, err := conn.ReadMsgHeader(nil)
-	if err != nil {
-		return nil, c.fail(StepTransport, err)
+	var raw []byte
+	var reqMAC string
+	for attempt := 0; ; attempt++ {
+		conn, reused, err := c.getConn(ctx)
+		if err != nil {
+			return nil, c.fail(StepTransport, err)
+		}
+		m.SetTsig(k.name, k.alg, c.fudge, time.Now().Unix())
+		var out []byte
+		out, reqMAC, err = dns.TsigGenerateWithProvider(m, &c.ring, "", false)
+		if err != nil {
+			conn.Close()
+			return nil, c.fail(StepSign, err)
+		}
+		if _, err = conn.Write(out); err == nil {
+			raw, err = conn.ReadMsgHeader(nil)
+		}
+		if err == nil {
+			c.putConn(conn)
+			break
+		}
+		conn.Close()
+		// A kept connection the server closed while idle: once more on a
+		// new one (the message was not read, or it would have been
+		// answered).
+		if !reused || attempt > 0 {
+			return nil, c.fail(StepTransport, err)
+		}
 	}
 	r := new(dns.Msg)
 	if err := r.Unpack(raw); err != nil {
