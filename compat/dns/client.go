@@ -3,6 +3,7 @@ package dnsgss
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -303,7 +304,7 @@ func (c *Client) negotiateLocked(ctx context.Context, stale *key) (*key, error) 
 		if answer.Signed {
 			r := keyring{}
 			r.put(k)
-			if err := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), &r, "", false); err != nil {
+			if err := verifyForms(raw, &r, "", k.alg); err != nil {
 				return nil, c.fail(StepVerify, err)
 			}
 		}
@@ -390,7 +391,7 @@ func (c *Client) exchange(ctx context.Context, k *key, m *dns.Msg) (*dns.Msg, er
 		return nil, c.fail(StepTransport, &FormatError{Where: "reply", Reason: err.Error()})
 	}
 	if t := r.IsTsig(); t != nil && t.Error == 0 && r.Rcode != dns.RcodeNotAuth {
-		if err := c.verifyReply(raw, reqMAC); err != nil {
+		if err := c.verifyReply(raw, reqMAC, k); err != nil {
 			return r, c.fail(StepVerify, err)
 		}
 	}
@@ -410,31 +411,97 @@ func (c *Client) exchange(ctx context.Context, k *key, m *dns.Msg) (*dns.Msg, er
 	return r, nil
 }
 
-// verifyReply checks the MIC of a signed reply: over the request's MAC
+// verifyReply checks the MIC of a signed reply to a message signed with
+// k (verifyForms).
+func (c *Client) verifyReply(raw []byte, reqMAC string, k *key) error {
+	return verifyForms(raw, &c.ring, reqMAC, k.alg)
+}
+
+// verifyForms checks the MIC of a signed reply: over the request's MAC
 // (with its length), the reply and its TSIG variables (RFC 8945 §4.3.2).
-// Samba's DNS server (4.17) signs the request's MAC without its two
-// length octets; a reply that does not verify the RFC way is tried once
-// that way. It is still bound to our request by its MAC.
-func (c *Client) verifyReply(raw []byte, reqMAC string) error {
-	err := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), &c.ring, reqMAC, false)
+// Samba's DNS server (4.17) departs from that in two ways, each tried
+// only when the RFC form does not verify: it signs the request's MAC
+// without its two length octets, and it writes "gss-tsig" as the TSIG
+// algorithm while signing the variables with the key's own name
+// (gss.microsoft.com when the TKEY asked for it). Both forms still cover
+// the whole reply and, for a reply, the request's MAC.
+func verifyForms(raw []byte, r *keyring, reqMAC, keyAlg string) error {
+	err := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), r, reqMAC, false)
 	if err == nil || !errors.Is(err, ErrBadSig) {
 		return err
 	}
-	if err2 := dns.TsigVerifyWithProvider(append([]byte(nil), raw...), sambaForm{&c.ring}, reqMAC, false); err2 == nil {
-		return nil
+	forms := []dns.TsigProvider{otherForm{r: r, dropLen: true}}
+	if keyAlg != "" {
+		forms = append(forms, otherForm{r: r, alg: keyAlg}, otherForm{r: r, alg: keyAlg, dropLen: true})
+	}
+	for _, f := range forms {
+		if reqMAC == "" && f.(otherForm).dropLen {
+			continue // no request MAC in front: nothing to drop
+		}
+		if dns.TsigVerifyWithProvider(append([]byte(nil), raw...), f, reqMAC, false) == nil {
+			return nil
+		}
 	}
 	return err
 }
 
-// sambaForm verifies a reply MAC computed over the request MAC without its
-// length: miekg/dns hands Verify the RFC form, whose first two octets are
-// that length.
-type sambaForm struct{ r *keyring }
+// otherForm verifies a MAC computed over another form of what miekg/dns
+// hands Verify (request MAC with its length, message, TSIG variables):
+// without the request MAC's length (dropLen), or with the variables
+// naming alg instead of the algorithm written in the TSIG.
+type otherForm struct {
+	r       *keyring
+	alg     string
+	dropLen bool
+}
 
-func (s sambaForm) Generate(msg []byte, t *dns.TSIG) ([]byte, error) { return s.r.Generate(msg, t) }
-func (s sambaForm) Verify(msg []byte, t *dns.TSIG) error {
-	if len(msg) < 2 {
-		return &TSIGError{Code: dns.RcodeBadSig, In: "TSIG"}
+func (f otherForm) Generate(msg []byte, t *dns.TSIG) ([]byte, error) { return f.r.Generate(msg, t) }
+
+func (f otherForm) Verify(msg []byte, t *dns.TSIG) error {
+	bad := &TSIGError{Code: dns.RcodeBadSig, In: "TSIG"}
+	if f.alg != "" && dns.CanonicalName(f.alg) != dns.CanonicalName(t.Algorithm) {
+		wire, err := tsigVariables(t, t.Algorithm)
+		if err != nil || len(msg) < len(wire) {
+			return bad
+		}
+		mine, err := tsigVariables(t, f.alg)
+		if err != nil {
+			return bad
+		}
+		msg = append(append([]byte(nil), msg[:len(msg)-len(wire)]...), mine...)
 	}
-	return s.r.Verify(msg[2:], t)
+	if f.dropLen {
+		if len(msg) < 2 {
+			return bad
+		}
+		msg = msg[2:]
+	}
+	return f.r.Verify(msg, t)
+}
+
+// tsigVariables are the TSIG variables of RFC 8945 §4.3.3 as miekg/dns
+// appends them, with alg as the algorithm name.
+func tsigVariables(t *dns.TSIG, alg string) ([]byte, error) {
+	b := make([]byte, 2*256)
+	n, err := dns.PackDomainName(dns.CanonicalName(t.Hdr.Name), b, 0, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	v := append([]byte(nil), b[:n]...)
+	v = binary.BigEndian.AppendUint16(v, dns.ClassANY)
+	v = binary.BigEndian.AppendUint32(v, t.Hdr.Ttl)
+	if n, err = dns.PackDomainName(dns.CanonicalName(alg), b, 0, nil, false); err != nil {
+		return nil, err
+	}
+	v = append(v, b[:n]...)
+	ts := t.TimeSigned
+	v = append(v, byte(ts>>40), byte(ts>>32), byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts))
+	v = binary.BigEndian.AppendUint16(v, t.Fudge)
+	v = binary.BigEndian.AppendUint16(v, t.Error)
+	other, err := hex.DecodeString(t.OtherData)
+	if err != nil {
+		return nil, err
+	}
+	v = binary.BigEndian.AppendUint16(v, t.OtherLen)
+	return append(v, other...), nil
 }
