@@ -48,6 +48,10 @@ func orientByContent(b []byte) (fromClient, ok bool) {
 		}
 	case looksSampleResponse(b):
 		return false, true
+	case looksDNSResponse(b):
+		return false, true
+	case looksDNS(b):
+		return true, true
 	}
 	return false, false
 }
@@ -57,7 +61,7 @@ func orientByContent(b []byte) (fromClient, ok bool) {
 // messages do not say which side is which is oriented by port.
 func serverPort(p uint16) bool {
 	switch p {
-	case 80, 88, 135, 139, 389, 443, 445, 593, 636, 3128, 3268, 3269, 5985, 5986, 8080, 8443:
+	case 53, 80, 88, 135, 139, 389, 443, 445, 593, 636, 3128, 3268, 3269, 5985, 5986, 8080, 8443:
 		return true
 	}
 	return false
@@ -93,6 +97,8 @@ func sniffCarrier(b []byte) carrier {
 		return &dcerpcCarrier{}
 	case looksSample(b):
 		return &sampleCarrier{}
+	case looksDNS(b): // capture/dns.go
+		return &dnsCarrier{}
 	}
 	return nil
 }

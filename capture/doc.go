@@ -12,8 +12,9 @@
 // wrapped PDUs after the bind are counted as traffic), SMB2 and SMB1
 // (NEGOTIATE and SESSION_SETUP security buffers, on 445 or over NetBIOS on
 // 139), DCE/RPC (bind and alter-context auth verifiers, over TCP or inside
-// SMB2 named pipes) and the MSDN SSPI sockets sample (LE32-framed tokens,
-// internal/sspisample). A connection caught mid-exchange is oriented by
+// SMB2 named pipes), the MSDN SSPI sockets sample (LE32-framed tokens,
+// internal/sspisample) and DNS over TCP (GSS-TSIG: the tokens of TKEY
+// records in GSS-API mode, RFC 3645; TSIG-signed messages counted). A connection caught mid-exchange is oriented by
 // its messages, then its ports, and judged as a partial transcript; a SYN
 // that does not continue a stream starts a new connection (port reuse);
 // IPv4 length 0 (large-send offload) is read as the captured length. An

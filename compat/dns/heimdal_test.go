@@ -1,0 +1,5 @@
+//go:build heimdal
+
+package dnsgss_test
+
+const heimdal = true
