@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,55 +88,6 @@ func TestMemoryExpiresAndBounds(t *testing.T) {
 	require.NoError(t, m.CheckAndInsert(ctx, other, time.Minute))
 	now = now.Add(2 * time.Minute)
 	require.NoError(t, m.CheckAndInsert(ctx, first, time.Minute), "expired entry: no longer a replay")
-}
-
-// TestMemoryConcurrency: 10,000 distinct keys over 64 goroutines, none
-// refused; one key from 64 goroutines at once, exactly one accepted.
-func TestMemoryConcurrency(t *testing.T) {
-	CheckConcurrency(t, NewMemory(0))
-}
-
-// CheckConcurrency is the concurrency contract every Store meets.
-func CheckConcurrency(t *testing.T, s Store) {
-	t.Helper()
-	ctx := context.Background()
-	base := uint64(time.Now().UnixNano())
-	var refused atomic.Int64
-	var wg sync.WaitGroup
-	for g := range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := g; i < 10_000; i += 64 {
-				if err := s.CheckAndInsert(ctx, keyN(base+uint64(i)), time.Minute); err != nil {
-					refused.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	assert.Zero(t, refused.Load(), "distinct keys refused")
-
-	same := keyN(base + 1_000_000)
-	var accepted, replays atomic.Int64
-	start := make(chan struct{})
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			switch err := s.CheckAndInsert(ctx, same, time.Minute); {
-			case err == nil:
-				accepted.Add(1)
-			case errors.Is(err, ErrReplay):
-				replays.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	assert.EqualValues(t, 1, accepted.Load(), "exactly one of 64 concurrent checks of one key accepted")
-	assert.EqualValues(t, 63, replays.Load())
 }
 
 func TestReplayedErrorMatches(t *testing.T) {
