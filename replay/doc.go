@@ -46,11 +46,16 @@
 //
 // When the wrapped provider can turn its own cache off for one credential
 // (NativeCacheDisabler: MIT through gss_acquire_cred_from with the cred
-// store element "rcache" = "none:"), the acceptor credentials acquired
-// through the wrapper have it off: the wrapper is then the only cache, and
-// the per-request replay-cache file work is gone. It concerns those
+// store element "rcache" = "none:"), the Kerberos acceptor credentials
+// acquired through the wrapper have it off: a context given no credential
+// gets, for a Kerberos token, the default Kerberos acceptor credential
+// acquired once that way. The wrapper is then the only cache, and the
+// per-request replay-cache file work is gone. It concerns those
 // credentials only; other acceptor credentials of the process keep MIT's
-// default cache. Heimdal keeps no acceptor cache, so ours is the only one.
+// default cache. A credential for every mechanism keeps it too, because
+// the cred store reaches gss-ntlmssp, which cannot accept with such a
+// credential (and crashes given "rcache"); NTLM tokens, and the provider's
+// own SPNEGO, therefore run with the default credential. Heimdal keeps no acceptor cache, so ours is the only one.
 // SSPI's Kerberos package keeps its own replay detection inside LSA, per
 // machine, which cannot be turned off from an application: ours runs in
 // addition and adds the fleet-wide view.

@@ -58,14 +58,27 @@ func StoreName(s Store) string {
 // String implements fmt.Stringer for the memory store.
 func (m *Memory) String() string { return "memory" }
 
-// AcquireCredential acquires through the wrapped provider; an acceptor
-// credential gets the native replay cache off (NativeCacheDisabler) unless
-// the caller chose a replay cache itself.
+// AcquireCredential acquires through the wrapped provider. An acceptor
+// credential for the Kerberos mechanisms only gets the native replay cache
+// off (NativeCacheDisabler) unless the caller chose a replay cache itself.
+// One for all mechanisms (mechs nil) keeps it: MIT's cred store reaches
+// every mechanism of the credential, and gss-ntlmssp 1.2 cannot accept
+// with a credential acquired from a cred store (its contexts are refused;
+// with an "rcache" element the process crashes).
 func (p *Provider) AcquireCredential(name gss.Name, mechs []gss.OID, usage gss.CredUsage, opts ...gss.CredOption) (gss.Credential, error) {
-	if usage != gss.CredInitiateOnly {
+	if usage != gss.CredInitiateOnly && kerberosOnly(mechs) {
 		opts = p.offOptions(opts)
 	}
 	return p.Provider.AcquireCredential(name, mechs, usage, opts...)
+}
+
+func kerberosOnly(mechs []gss.OID) bool {
+	for _, m := range mechs {
+		if !m.IsKerberos() {
+			return false
+		}
+	}
+	return len(mechs) > 0
 }
 
 func (p *Provider) offOptions(opts []gss.CredOption) []gss.CredOption {
@@ -88,15 +101,15 @@ func (p *Provider) offOptions(opts []gss.CredOption) []gss.CredOption {
 }
 
 // AcceptSecContext starts an acceptor context of the wrapped provider whose
-// Continue checks the AP-REQ it accepts. Without a credential in opts it
-// uses the default acceptor credential acquired once with the native cache
-// off (when the provider can turn it off and the acquisition works; else
-// the provider's default).
+// Continue checks the AP-REQ it accepts. Without a credential in opts, and
+// when the provider can turn its own cache off, the wrapped context is
+// started by the first Continue: for a Kerberos token with a Kerberos-only
+// default acceptor credential acquired once with the native cache off, for
+// any other token (NTLM, the provider's own SPNEGO) with the provider's
+// default credential, whose native cache stays on under ours.
 func (p *Provider) AcceptSecContext(opts ...gss.AcceptSecContextOption) (gss.SecContext, error) {
-	if cfg := gss.NewAcceptSecContextConfig(opts...); cfg.Credential == nil {
-		if cred := p.defaultCred(); cred != nil {
-			opts = append(append([]gss.AcceptSecContextOption(nil), opts...), gss.WithAcceptorCredential(cred))
-		}
+	if _, ok := p.Provider.(NativeCacheDisabler); ok && gss.NewAcceptSecContextConfig(opts...).Credential == nil {
+		return &acceptor{SecContext: notStarted{}, p: p, opts: opts}, nil
 	}
 	sc, err := p.Provider.AcceptSecContext(opts...)
 	if err != nil {
@@ -105,15 +118,45 @@ func (p *Provider) AcceptSecContext(opts ...gss.AcceptSecContextOption) (gss.Sec
 	return &acceptor{SecContext: sc, p: p}, nil
 }
 
-func (p *Provider) defaultCred() gss.Credential {
-	if _, ok := p.Provider.(NativeCacheDisabler); !ok {
-		return nil
+// start starts the wrapped context for the first token in.
+func (a *acceptor) start(in []byte) error {
+	opts := a.opts
+	if isKerberos(in) {
+		if cred := a.p.kerberosCred(); cred != nil {
+			opts = append(append([]gss.AcceptSecContextOption(nil), opts...), gss.WithAcceptorCredential(cred))
+		}
 	}
+	sc, err := a.p.Provider.AcceptSecContext(opts...)
+	if err != nil {
+		return err
+	}
+	a.SecContext, a.opts = sc, nil
+	return nil
+}
+
+// isKerberos: a framed token of a Kerberos mechanism or a raw AP-REQ.
+func isKerberos(tok []byte) bool {
+	if len(tok) == 0 {
+		return false
+	}
+	if tok[0] == 0x6e {
+		return true
+	}
+	if tok[0] != gss.TagFraming {
+		return false
+	}
+	mech, _, err := gss.ParseFraming(tok)
+	return err == nil && mech.IsKerberos()
+}
+
+// kerberosCred is the default Kerberos acceptor credential with the native
+// cache off, acquired once (nil when that fails: the provider's default).
+func (p *Provider) kerberosCred() gss.Credential {
 	p.credMu.Lock()
 	defer p.credMu.Unlock()
 	if p.cred == nil {
 		if off := p.offOptions(nil); len(off) > 0 {
-			p.cred, _ = p.Provider.AcquireCredential(nil, nil, gss.CredAcceptOnly, off...)
+			p.cred, _ = p.Provider.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredAcceptOnly, off...)
 		}
 	}
 	return p.cred
@@ -178,6 +221,8 @@ type acceptor struct {
 	gss.SecContext
 	p *Provider
 
+	opts []gss.AcceptSecContextOption // until start (SecContext is notStarted)
+
 	mu      sync.Mutex
 	checked bool // an AP-REQ was checked: later legs carry none
 	failed  bool // refused: the context is closed and never established
@@ -188,6 +233,11 @@ func (a *acceptor) Continue(in []byte) ([]byte, error) {
 	defer a.mu.Unlock()
 	if a.failed {
 		return nil, gss.NewError("replay cache", gss.StatusNoContext, 0, "", "context refused as a replay")
+	}
+	if _, ok := a.SecContext.(notStarted); ok {
+		if err := a.start(in); err != nil {
+			return nil, err
+		}
 	}
 	out, err := a.SecContext.Continue(in)
 	if err != nil || a.checked {
@@ -208,19 +258,19 @@ func (a *acceptor) Continue(in []byte) ([]byte, error) {
 
 func (a *acceptor) ContinueNeeded() bool {
 	a.mu.Lock()
-	failed := a.failed
+	failed, sc := a.failed, a.SecContext
 	a.mu.Unlock()
-	return !failed && a.SecContext.ContinueNeeded()
+	return !failed && sc.ContinueNeeded()
 }
 
 func (a *acceptor) Inquire() (*gss.SecContextInfo, error) {
 	a.mu.Lock()
-	failed := a.failed
+	failed, sc := a.failed, a.SecContext
 	a.mu.Unlock()
 	if failed {
 		return nil, gss.NewError("replay cache", gss.StatusNoContext, 0, "", "context refused as a replay")
 	}
-	return a.SecContext.Inquire()
+	return sc.Inquire()
 }
 
 // The optional interfaces of the wrapped context pass through: the
@@ -244,14 +294,32 @@ func (a *acceptor) SetOption(option gss.OID, value []byte) error {
 
 func (a *acceptor) InquireMech() (*gss.SecContextInfo, error) {
 	a.mu.Lock()
-	failed := a.failed
+	failed, sc := a.failed, a.SecContext
 	a.mu.Unlock()
 	if failed {
 		return nil, gss.NewError("replay cache", gss.StatusNoContext, 0, "", "context refused as a replay")
 	}
-	return gss.InquireMech(a.SecContext)
+	return gss.InquireMech(sc)
 }
 
 func (a *acceptor) DelegatedCredential() (gss.Credential, error) {
 	return gss.DelegatedCredential(a.SecContext)
 }
+
+// notStarted stands for the wrapped context until the first token.
+type notStarted struct{}
+
+func errNotStarted() error {
+	return gss.NewError("replay cache", gss.StatusNoContext, 0, "", "acceptor context not started: no token yet")
+}
+
+func (notStarted) Continue([]byte) ([]byte, error)         { return nil, errNotStarted() }
+func (notStarted) ContinueNeeded() bool                    { return true }
+func (notStarted) Inquire() (*gss.SecContextInfo, error)   { return nil, errNotStarted() }
+func (notStarted) GetMIC([]byte) ([]byte, error)           { return nil, errNotStarted() }
+func (notStarted) VerifyMIC([]byte, []byte) error          { return errNotStarted() }
+func (notStarted) Wrap([]byte, bool) ([]byte, bool, error) { return nil, false, errNotStarted() }
+func (notStarted) Unwrap([]byte) ([]byte, bool, error)     { return nil, false, errNotStarted() }
+func (notStarted) WrapSizeLimit(bool, int) (int, error)    { return 0, errNotStarted() }
+func (notStarted) Export() ([]byte, error)                 { return nil, errNotStarted() }
+func (notStarted) Close() error                            { return nil }
