@@ -112,4 +112,3 @@ func ping(addr string) error {
 	}
 	return nil
 }
-
