@@ -34,8 +34,9 @@ type Provider struct {
 	// longer fails closed like an unreachable store.
 	Timeout time.Duration
 
-	credMu sync.Mutex
-	cred   gss.Credential // default acceptor credential with the native cache off
+	credMu  sync.Mutex
+	cred    gss.Credential // default Kerberos acceptor credential with the native cache off
+	anyCred gss.Credential // default acceptor credential for every mechanism
 }
 
 // New wraps p with store (nil: an in-memory store).
@@ -121,10 +122,14 @@ func (p *Provider) AcceptSecContext(opts ...gss.AcceptSecContextOption) (gss.Sec
 // start starts the wrapped context for the first token in.
 func (a *acceptor) start(in []byte) error {
 	opts := a.opts
+	cred := a.p.defaultCred()
 	if isKerberos(in) {
-		if cred := a.p.kerberosCred(); cred != nil {
-			opts = append(append([]gss.AcceptSecContextOption(nil), opts...), gss.WithAcceptorCredential(cred))
+		if k := a.p.kerberosCred(); k != nil {
+			cred = k
 		}
+	}
+	if cred != nil {
+		opts = append(append([]gss.AcceptSecContextOption(nil), opts...), gss.WithAcceptorCredential(cred))
 	}
 	sc, err := a.p.Provider.AcceptSecContext(opts...)
 	if err != nil {
@@ -147,6 +152,18 @@ func isKerberos(tok []byte) bool {
 	}
 	mech, _, err := gss.ParseFraming(tok)
 	return err == nil && mech.IsKerberos()
+}
+
+// defaultCred is the provider's default acceptor credential for every
+// mechanism, acquired once (without it MIT acquires one inside every
+// accept); nil when that fails.
+func (p *Provider) defaultCred() gss.Credential {
+	p.credMu.Lock()
+	defer p.credMu.Unlock()
+	if p.anyCred == nil {
+		p.anyCred, _ = p.Provider.AcquireCredential(nil, nil, gss.CredAcceptOnly)
+	}
+	return p.anyCred
 }
 
 // kerberosCred is the default Kerberos acceptor credential with the native

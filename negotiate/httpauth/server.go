@@ -388,8 +388,8 @@ func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
 // the next request tries again.
 func (s *Server) engineConfig() negotiate.Config {
 	cfg := s.acceptConfig()
-	if cfg.Credential != nil || cfg.Provider == nil {
-		return cfg
+	if cfg.Credential != nil || cfg.Provider == nil || s.replay != nil {
+		return cfg // the replay cache's provider keeps its own (replay.Provider.AcceptSecContext)
 	}
 	s.credMu.Lock()
 	defer s.credMu.Unlock()
