@@ -72,7 +72,8 @@ func Principal(r *http.Request) string {
 //     missing mechListMIC, a continuation token with no exchange in
 //     progress): the reject NegTokenResp ends the client's context, so a
 //     well-behaved client stops instead of looping on a fresh challenge;
-//   - 503 with Retry-After when MaxPending incomplete exchanges are held;
+//   - 503 with Retry-After when MaxPending incomplete exchanges are held,
+//     and when the replay cache (ReplayStore) cannot answer, naming it;
 //   - 503 when the request's context ends (the client left, the server
 //     shuts down) while the acceptor step is still in the library: the
 //     step is bounded by r.Context() as the Transport's is by the
