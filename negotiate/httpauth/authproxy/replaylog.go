@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/replay"
 )
 
@@ -36,7 +37,9 @@ func refusal(err error) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, replay.ErrReplay):
+	case errors.Is(err, replay.ErrReplay), errors.Is(err, gss.ErrDuplicateToken):
+		// gssnego's cache, or the library's own (MIT's file cache, the
+		// pure-Go provider's) when it saw the token first.
 		return "replay"
 	case errors.As(err, &ue):
 		return "replay-cache-unavailable"
