@@ -326,8 +326,10 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 			return nil, kerr(op, gss.StatusBadBindings, 0, "channel bindings do not match")
 		}
 	}
-	if err := c.p.rcache.check(op, ap.EncryptedAuthenticator.Cipher, now, auth.CTime.Add(skew)); err != nil {
-		return nil, err
+	if !c.cred.noRcache {
+		if err := c.p.rcache.check(op, ap.EncryptedAuthenticator.Cipher, now, auth.CTime.Add(skew)); err != nil {
+			return nil, err
+		}
 	}
 	mutual := types.IsFlagSet(&ap.APOptions, flags.APOptionMutualRequired) || ck.flags&gss.FlagMutual != 0
 	c.sessionKey = enc.Key

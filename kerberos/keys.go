@@ -71,6 +71,21 @@ func (a *acceptorKeys) key(sname types.PrincipalName, realm string, kvno int, et
 	return best, nil
 }
 
+// replayCacheNone is the replay cache name (gss.WithReplayCache) that turns
+// this provider's own cache off for an acceptor credential, as MIT's
+// "none:" type does.
+const replayCacheNone = "none:"
+
+// ReplayCacheOff implements replay.NativeCacheDisabler: an acceptor
+// credential acquired with these options skips this provider's own cache,
+// so that a replay.Provider wrapping it is the only one (and its store,
+// e.g. Redis, the one that decides).
+func (p *Provider) ReplayCacheOff() ([]gss.CredOption, bool) {
+	return []gss.CredOption{gss.WithReplayCache(replayCacheNone)}, true
+}
+
+var _ replay.NativeCacheDisabler = (*Provider)(nil)
+
 // replayCache remembers authenticators until they are too old to pass the
 // clock-skew check: a replay.Store (a replay.Memory unless
 // Provider.SetReplayStore chose another, e.g. replay/redisstore for a

@@ -133,7 +133,11 @@ func (p *Provider) AcquireCredentialContext(ctx context.Context, n gss.Name, mec
 	cc := gss.NewCredConfig(opts...)
 	switch usage {
 	case gss.CredAcceptOnly:
-		return p.acceptorCred(cc.Keytab, who)
+		c, err := p.acceptorCred(cc.Keytab, who)
+		if err == nil && cc.ReplayCache == replayCacheNone {
+			c.(*Credential).noRcache = true
+		}
+		return c, err
 	case gss.CredInitiateOnly:
 		return p.initiatorCred(ctx, cfg, cc, who)
 	}

@@ -38,4 +38,32 @@ func TestPureGoSharedReplayStore(t *testing.T) {
 	assert.NoError(t, run(false), "separate caches: the replay to the other instance passes")
 	err := run(true)
 	assert.ErrorIs(t, err, gss.ErrDuplicateToken)
+
+	// ReplayCacheOff (replay.NativeCacheDisabler): a credential acquired
+	// with it skips the provider's own cache; replay.New then is the only
+	// one, and refuses the replay itself.
+	p := kerberos.NewProvider()
+	off, ok := p.ReplayCacheOff()
+	require.True(t, ok)
+	cred, err := p.AcquireCredential(nil, []gss.OID{gss.MechKRB5}, gss.CredAcceptOnly, off...)
+	require.NoError(t, err)
+	init := initiator(t, p, importName(t, p, target, gss.NameHostBasedService))
+	apreq, err := init.Continue(nil)
+	require.NoError(t, err)
+	for range 2 {
+		_, err = acceptor(t, p, gss.WithAcceptorCredential(cred)).Continue(apreq)
+		assert.NoError(t, err, "own cache off for this credential")
+	}
+	rp := replay.New(p, nil)
+	for i := range 2 {
+		acc, err := rp.AcceptSecContext()
+		require.NoError(t, err)
+		_, err = acc.Continue(apreq)
+		acc.Close()
+		if i == 0 {
+			assert.NoError(t, err)
+		} else {
+			assert.ErrorIs(t, err, replay.ErrReplay)
+		}
+	}
 }

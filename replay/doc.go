@@ -55,7 +55,9 @@
 // default cache. A credential for every mechanism keeps it too, because
 // the cred store reaches gss-ntlmssp, which cannot accept with such a
 // credential (and crashes given "rcache"); NTLM tokens, and the provider's
-// own SPNEGO, therefore run with the default credential. Heimdal keeps no acceptor cache, so ours is the only one.
+// own SPNEGO, therefore run with the default credential. The pure-Go
+// provider (package kerberos) implements NativeCacheDisabler the same way:
+// under Wrap its own in-memory cache is off for the Kerberos credential. Heimdal keeps no acceptor cache, so ours is the only one.
 // SSPI's Kerberos package keeps its own replay detection inside LSA, per
 // machine, which cannot be turned off from an application: ours runs in
 // addition and adds the fleet-wide view.
