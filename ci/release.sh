@@ -19,7 +19,7 @@ esac
 
 root=github.com/gssnego/gssnego
 modfiles=$(git ls-files '*go.mod' ':!:**/testdata/**' | sort)
-published=()   # directories whose modules are tagged: the root, compat/* and the CLI
+published=()   # directories whose modules are tagged: the root, compat/*, replay/redisstore and the CLI
 for f in $modfiles; do
   d=$(dirname "$f")
   # Every requirement of a module of this tree moves to VERSION.
@@ -29,7 +29,7 @@ for f in $modfiles; do
   done
   case $d in
     .) published=("$d" ${published[@]+"${published[@]}"}) ;;  # the root's tag first
-    compat/*|cmd/gssnego) published+=("$d") ;;
+    compat/*|replay/redisstore|cmd/gssnego) published+=("$d") ;;
   esac
 done
 

@@ -75,7 +75,8 @@ step "tests without cgo (pure-Go Kerberos provider)"
 CGO_ENABLED=0 go test -count=1 ./...
 
 # Every other module in the tree, found by its go.mod (today bench/, ci/tools,
-# cmd/gssnego, compat/dns, compat/ldap, compat/mssql, compat/pgx, compat/ssh, compat/sspi): each has its
+# cmd/gssnego, compat/dns, compat/ldap, compat/mssql, compat/pgx, compat/ssh, compat/sspi,
+# replay/redisstore): each has its
 # own go.mod so that a user of negotiate/ never downloads pgx, go-ldap or go-mssqldb.
 submodules=$(find . -name go.mod -not -path ./go.mod -not -path '*/testdata/*' -printf '%h\n' | sort)
 for m in $submodules; do

@@ -343,8 +343,10 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 			return nil, kerr(op, gss.StatusBadBindings, 0, "channel bindings do not match")
 		}
 	}
-	if !c.p.rcache.fresh(ap.EncryptedAuthenticator.Cipher, auth.CTime.Add(skew)) {
-		return nil, kerr(op, gss.StatusDuplicateToken|gss.StatusFailure, minorRepeat, "request is a replay")
+	if !c.cred.noRcache {
+		if err := c.p.rcache.check(op, ap.EncryptedAuthenticator.Cipher, now, auth.CTime.Add(skew)); err != nil {
+			return nil, err
+		}
 	}
 	mutual := types.IsFlagSet(&ap.APOptions, flags.APOptionMutualRequired) || ck.flags&gss.FlagMutual != 0
 	c.sessionKey = enc.Key

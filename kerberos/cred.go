@@ -33,6 +33,7 @@ type Credential struct {
 	tgt      *ticket            // nil for an acceptor-only credential
 	tickets  map[string]*ticket // service tickets by "sname@realm"
 	acceptor *acceptorKeys      // nil for an initiator-only credential
+	noRcache bool               // acceptor: replay cache "none:" (package replay checks instead)
 	released bool
 }
 

@@ -1,8 +1,8 @@
 package kerberos
 
 import (
-	"crypto/sha256"
-
+	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,6 +10,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/replay"
 )
 
 // acceptorKeys are a keytab's keys in memory. With only nil any principal
@@ -70,34 +71,68 @@ func (a *acceptorKeys) key(sname types.PrincipalName, realm string, kvno int, et
 	return best, nil
 }
 
-// replayCache remembers authenticators until they are too old to pass the
-// clock-skew check, keyed on a hash of the authenticator ciphertext.
-type replayCache struct {
-	mu    sync.Mutex
-	seen  map[[32]byte]time.Time
-	sweep time.Time
+// replayCacheNone is the replay cache name (gss.WithReplayCache) that turns
+// this provider's own cache off for an acceptor credential, as MIT's
+// "none:" type does.
+const replayCacheNone = "none:"
+
+// ReplayCacheOff implements replay.NativeCacheDisabler: an acceptor
+// credential acquired with these options skips this provider's own cache,
+// so that a replay.Provider wrapping it is the only one (and its store,
+// e.g. Redis, the one that decides).
+func (p *Provider) ReplayCacheOff() ([]gss.CredOption, bool) {
+	return []gss.CredOption{gss.WithReplayCache(replayCacheNone)}, true
 }
 
-// fresh records ct until expire; false when it was seen before.
-func (r *replayCache) fresh(ct []byte, expire time.Time) bool {
-	k := sha256.Sum256(ct)
-	now := time.Now()
+var _ replay.NativeCacheDisabler = (*Provider)(nil)
+
+// replayCache remembers authenticators until they are too old to pass the
+// clock-skew check: a replay.Store (a replay.Memory unless
+// Provider.SetReplayStore chose another, e.g. replay/redisstore for a
+// fleet) keyed on a hash of the authenticator cipher text, as package
+// replay keys every acceptor.
+type replayCache struct {
+	mu    sync.Mutex
+	store replay.Store
+}
+
+func (r *replayCache) get() replay.Store {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.seen == nil {
-		r.seen = map[[32]byte]time.Time{}
+	if r.store == nil {
+		r.store = replay.NewMemory(0)
 	}
-	if now.After(r.sweep) {
-		for h, t := range r.seen {
-			if now.After(t) {
-				delete(r.seen, h)
-			}
+	return r.store
+}
+
+func (r *replayCache) set(s replay.Store) {
+	r.mu.Lock()
+	r.store = s
+	r.mu.Unlock()
+}
+
+// check records ct until expire (the authenticator's time plus the skew:
+// this acceptor knows it, so the entry lives no longer than needed). The
+// error is a *gss.Error with the duplicate-token bit for a replay, the
+// store's *replay.UnavailableError when it cannot answer.
+func (r *replayCache) check(op string, ct []byte, now, expire time.Time) error {
+	ttl := expire.Sub(now)
+	if ttl <= 0 {
+		ttl = time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replay.DefaultTimeout)
+	defer cancel()
+	store := r.get()
+	switch err := store.CheckAndInsert(ctx, replay.KeyOf(ct), ttl); {
+	case err == nil:
+		return nil
+	case errors.Is(err, replay.ErrReplay):
+		return kerr(op, gss.StatusDuplicateToken|gss.StatusFailure, minorRepeat, "request is a replay")
+	default:
+		var ue *replay.UnavailableError
+		if errors.As(err, &ue) {
+			return err
 		}
-		r.sweep = now.Add(time.Minute)
+		return &replay.UnavailableError{Store: replay.StoreName(store), Err: err}
 	}
-	if t, ok := r.seen[k]; ok && now.Before(t) {
-		return false
-	}
-	r.seen[k] = expire
-	return true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/replay"
 )
 
 // ProviderName is what Provider.Name returns.
@@ -42,6 +43,12 @@ type Provider struct {
 	rcache      replayCache
 	clockOffset time.Duration // tests only
 }
+
+// SetReplayStore makes s the acceptor's replay cache (by default an
+// in-memory replay.Memory of this provider): a replay/redisstore shares it
+// across the instances of a fleet. Wrapping the provider with replay.New
+// instead adds that store's check to this provider's own.
+func (p *Provider) SetReplayStore(s replay.Store) { p.rcache.set(s) }
 
 func (p *Provider) now() time.Time { return time.Now().Add(p.clockOffset) }
 
@@ -131,7 +138,11 @@ func (p *Provider) AcquireCredentialContext(ctx context.Context, n gss.Name, mec
 	cc := gss.NewCredConfig(opts...)
 	switch usage {
 	case gss.CredAcceptOnly:
-		return p.acceptorCred(cc.Keytab, who)
+		c, err := p.acceptorCred(cc.Keytab, who)
+		if err == nil && cc.ReplayCache == replayCacheNone {
+			c.(*Credential).noRcache = true
+		}
+		return c, err
 	case gss.CredInitiateOnly:
 		return p.initiatorCred(ctx, cfg, cc, who)
 	}

@@ -32,7 +32,10 @@ Runs a reverse proxy that authenticates every client with HTTP Negotiate
 principal in -header (a client-sent header of that name is removed). The
 acceptor key comes from the keytab (-keytab, or KRB5_KTNAME). One access log
 line per request goes to standard output: time, client, request, status,
-principal, MIC verdict. Stops on SIGINT/SIGTERM.
+principal, MIC verdict ("refused=replay" for a replayed Kerberos token).
+Every accepted AP-REQ is checked against gssnego's replay cache
+(-replay-cache): in memory by default, or one Redis/Valkey shared by the
+instances of a fleet. Stops on SIGINT/SIGTERM.
 `
 
 // runProxy is the proxy subcommand.
@@ -51,11 +54,15 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	keyFile := fs.String("key", "", "the certificate's private key (PEM)")
 	delegate := fs.Bool("delegate", false, "reach the backend as the client with the credential it delegated (HTTP Negotiate to the backend; 403 for clients that delegate nothing)")
 	backendSPN := fs.String("backend-spn", "", "the backend's service `name` with -delegate (default HTTP@<backend host>)")
+	var rf replayFlags
+	fs.StringVar(&rf.cache, "replay-cache", "memory", "replay cache: memory (this process), redis://host:port/db or rediss://… (shared by a fleet), or native (the GSS library's own)")
+	fs.BoolVar(&rf.fallback, "replay-fallback", false, "with a Redis replay cache: use a local memory cache while Redis is unreachable instead of refusing (503)")
+	fs.DurationVar(&rf.timeout, "replay-timeout", time.Second, "bound on each replay-cache check (Redis dial, read and write)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return exitUsage
 	}
 	fail := func(err error) int { fmt.Fprintln(stderr, "gssnego proxy:", err); return 1 }
-	p, auth, err := proxyFromFlags(*backend, *header, *allow, *keytab, *profile, *connAuth)
+	p, auth, err := proxyFromFlags(*backend, *header, *allow, *keytab, *profile, *connAuth, rf)
 	if err != nil {
 		fmt.Fprintln(stderr, "gssnego proxy:", err)
 		return exitUsage
@@ -107,7 +114,7 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 // proxyFromFlags builds the proxy and its authenticator from the flags.
-func proxyFromFlags(backend, header, allow, keytab, profile string, connAuth bool) (*authproxy.Proxy, *httpauth.Server, error) {
+func proxyFromFlags(backend, header, allow, keytab, profile string, connAuth bool, rf replayFlags) (*authproxy.Proxy, *httpauth.Server, error) {
 	if backend == "" {
 		return nil, nil, errors.New("-backend is required")
 	}
@@ -123,6 +130,11 @@ func proxyFromFlags(backend, header, allow, keytab, profile string, connAuth boo
 	if err != nil {
 		return nil, nil, err
 	}
+	// The keytab credential below is acquired through the replay cache's
+	// provider, so that the library's own cache is off under ours.
+	if prov, err = rf.provider(prov); err != nil {
+		return nil, nil, err
+	}
 	cfg := negotiate.Config{Provider: prov, Profile: prof}
 	if keytab != "" {
 		cred, err := prov.AcquireCredential(nil, nil, gss.CredAcceptOnly, gss.WithKeytab(keytab))
@@ -131,7 +143,7 @@ func proxyFromFlags(backend, header, allow, keytab, profile string, connAuth boo
 		}
 		cfg.Credential = cred
 	}
-	auth := &httpauth.Server{Config: cfg, ConnectionAuth: connAuth}
+	auth := &httpauth.Server{Config: cfg, ConnectionAuth: connAuth, NativeReplayCache: rf.cache == "native"}
 	p := &authproxy.Proxy{Backend: u, Auth: auth, PrincipalHeader: header}
 	for _, a := range strings.Split(allow, ",") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/negotiate"
+	"github.com/gssnego/gssnego/replay"
 )
 
 // Defaults of the Server's limits.
@@ -77,7 +78,8 @@ func Principal(r *http.Request) string {
 //     missing mechListMIC, a continuation token with no exchange in
 //     progress): the reject NegTokenResp ends the client's context, so a
 //     well-behaved client stops instead of looping on a fresh challenge;
-//   - 503 with Retry-After when MaxPending incomplete exchanges are held;
+//   - 503 with Retry-After when MaxPending incomplete exchanges are held,
+//     and when the replay cache (ReplayStore) cannot answer, naming it;
 //   - 503 when the request's context ends (the client left, the server
 //     shuts down) while the acceptor step is still in the library: the
 //     step is bounded by r.Context() as the Transport's is by the
@@ -128,9 +130,23 @@ type Server struct {
 	// off when an acceptor step waits on the network (NTLM through a DC
 	// or winbind), which a limit would serialise.
 	MaxConcurrentHandshakes int
+	// ReplayStore is the replay cache every AP-REQ the acceptor accepts is
+	// checked against (package replay), whatever the library: nil means an
+	// in-memory replay.Memory of this Server; replay/redisstore shares one
+	// across the instances of a fleet. A replay is refused with 401, a
+	// store that cannot answer with 503 naming it. See replay.Provider.
+	ReplayStore replay.Store
+	// ReplayTimeout bounds each replay-cache check; 0 means
+	// replay.DefaultTimeout.
+	ReplayTimeout time.Duration
+	// NativeReplayCache leaves replay detection to the GSS library alone
+	// (MIT's per-process file cache; Heimdal keeps none), as before
+	// gssnego had its own. ReplayStore is then unused.
+	NativeReplayCache bool
 
 	once    sync.Once
-	slots   chan struct{} // MaxConcurrentHandshakes tokens; nil when off
+	replay  *replay.Provider // Config.Provider behind the replay cache (acceptConfig)
+	slots   chan struct{}    // MaxConcurrentHandshakes tokens; nil when off
 	pending *pending
 	credMu  sync.Mutex
 	cred    gss.Credential // the default acceptor credential, acquired once (engineConfig)
@@ -149,6 +165,7 @@ func (s *Server) init() {
 		if s.MaxConcurrentHandshakes > 0 {
 			s.slots = make(chan struct{}, s.MaxConcurrentHandshakes)
 		}
+		s.replay = s.replayProvider()
 	})
 }
 
@@ -262,6 +279,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 		id = identityOf(ctx) // a library call too: inside the slot
 	}
 	s.releaseSlot()
+	if ue := (*replay.UnavailableError)(nil); errors.As(err, &ue) {
+		ctx.Close()
+		s.logf(r, err)
+		w.Header().Set("Retry-After", strconv.Itoa(1))
+		http.Error(w, "negotiate: "+ue.Error(), http.StatusServiceUnavailable)
+		return nil
+	}
 	if err != nil {
 		ctx.Close()
 		s.logf(r, err)
@@ -356,7 +380,7 @@ func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
 		return s.NewContext(r)
 	}
 	if s.Native {
-		return negotiate.NewNativeServer(s.Config)
+		return negotiate.NewNativeServer(s.acceptConfig())
 	}
 	return negotiate.NewServer(s.engineConfig())
 }
@@ -372,9 +396,9 @@ func (s *Server) newContext(r *http.Request) (gss.SecContext, error) {
 // goes on without a credential (the backend's own default, as before) and
 // the next request tries again.
 func (s *Server) engineConfig() negotiate.Config {
-	cfg := s.Config
-	if cfg.Credential != nil || cfg.Provider == nil {
-		return cfg
+	cfg := s.acceptConfig()
+	if cfg.Credential != nil || cfg.Provider == nil || s.replay != nil {
+		return cfg // the replay cache's provider keeps its own (replay.Provider.AcceptSecContext)
 	}
 	s.credMu.Lock()
 	defer s.credMu.Unlock()

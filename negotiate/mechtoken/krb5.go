@@ -53,6 +53,11 @@ type Kerberos struct {
 	Ticket EncPart `json:"ticket,omitzero"`
 	// Authenticator is the AP-REQ authenticator: its etype is the ticket session key type.
 	Authenticator EncPart `json:"authenticator,omitzero"`
+	// AuthenticatorCipher is the AP-REQ authenticator's cipher text
+	// (aliasing the input): unique per AP-REQ, so a replay cache keys on
+	// a hash of it without any key (package replay; MIT's file2 cache
+	// does the same).
+	AuthenticatorCipher []byte `json:"-"`
 	// EncPart is the AP-REP enc-part: its etype is the ticket session key type.
 	EncPart EncPart `json:"enc_part,omitzero"`
 	// ErrorCode is a KRB-ERROR's error-code.
@@ -223,9 +228,11 @@ func (p *parser) parseAPReq(b []byte, k *Kerberos) error {
 	if err := p.ticketField(&seq, 3, k); err != nil {
 		return err
 	}
+	auth := seq
 	if k.Authenticator, err = p.encPartField(&seq, 4, fieldsAuthenticator); err != nil {
 		return err
 	}
+	k.AuthenticatorCipher = encCipher(auth)
 	return p.Done(seq, "AP-REQ")
 }
 
@@ -403,6 +410,29 @@ func (p *parser) encPartField(s *cryptobyte.String, n uint8, names encPartFields
 		return e, err
 	}
 	return e, p.Done(seq, field)
+}
+
+// encCipher returns the cipher OCTET STRING of "[n] EncryptedData" at the
+// start of s, which encPartField has already validated.
+func encCipher(s cryptobyte.String) []byte {
+	var x, seq, c cryptobyte.String
+	var tag asn1.Tag
+	if !s.ReadAnyASN1(&x, &tag) || !x.ReadASN1(&seq, asn1.SEQUENCE) {
+		return nil
+	}
+	for !seq.Empty() {
+		var f cryptobyte.String
+		if !seq.ReadAnyASN1(&f, &tag) {
+			return nil
+		}
+		if tag == der.Ctx(2) {
+			if !f.ReadASN1(&c, asn1.OCTET_STRING) {
+				return nil
+			}
+			return c
+		}
+	}
+	return nil
 }
 
 // parseAPRep reads an AP-REP (RFC 4120 §5.5.2).

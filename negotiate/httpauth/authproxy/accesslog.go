@@ -55,7 +55,11 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // request line, status, principal ("-" when none), and for an
 // authenticated request the mechListMIC verdict of its exchange, the
 // selected mechanism, each side's MIC status, and whether the connection's
-// earlier authentication was reused; err, when not nil, ends the line.
+// earlier authentication was reused; a request refused by the replay cache
+// says "refused=replay" (or "refused=replay-cache-unavailable" when the
+// store could not answer); err, when not nil, ends the line.
+//
+//	2026-12-04T17:31:00Z 127.0.0.1:40002 "GET / HTTP/1.1" 401 - refused=replay error="…"
 //
 //	2026-12-04T17:30:00Z 127.0.0.1:40000 "GET / HTTP/1.1" 200 alice@EXAMPLE.COM verdict=ok mech=1.2.840.113554.1.2.2 initiator-mic="not due, absent" acceptor-mic="not due, absent" reused=no
 func LogLine(t time.Time, r *http.Request, status int, id *httpauth.Identity, err error) string {
@@ -73,6 +77,9 @@ func LogLine(t time.Time, r *http.Request, status int, id *httpauth.Identity, er
 				v.Side(negotiate.InitiatorToAcceptor).String(), v.Side(negotiate.AcceptorToInitiator).String())
 		}
 		b.WriteString(" reused=" + yesNo(id.Reused))
+	}
+	if r := refusal(err); r != "" {
+		b.WriteString(" refused=" + r)
 	}
 	if err != nil {
 		b.WriteString(" error=" + strconv.Quote(err.Error()))

@@ -80,7 +80,8 @@ type Proxy struct {
 	// means "HTTP@<backend host>".
 	BackendSPN string
 
-	logMu sync.Mutex
+	logMu        sync.Mutex
+	replayHooked bool // hookReplayLog ran
 }
 
 // Handler returns the proxy's handler. Install p.Auth on the http.Server
@@ -122,6 +123,7 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			http.Error(w, "authproxy: backend unavailable", http.StatusBadGateway)
 		},
 	}
+	p.hookReplayLog()
 	inner := p.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := httpauth.IdentityFrom(r.Context())
 		entryOf(r).id = id
