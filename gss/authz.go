@@ -28,8 +28,10 @@ type AuthzData struct {
 	// UPN and DNSDomain come from UPN_DNS_INFO (alice@example.com,
 	// EXAMPLE.COM); empty when the PAC has none.
 	UPN, DNSDomain string
-	// LogonTime is when the client authenticated to the KDC; zero when
-	// unknown. PasswordMustChange is zero when never.
+	// LogonTime is the account's last logon as the DC recorded it
+	// (KERB_VALIDATION_INFO; Samba leaves it zero for an account that
+	// never logged on interactively). PasswordMustChange is zero when
+	// never.
 	LogonTime, PasswordMustChange time.Time
 	// UserAccountControl holds the account's flags as the PAC carries
 	// them (MS-SAMR USER_* values, see the UAC constants).
