@@ -38,7 +38,7 @@ type dirUser struct {
 }
 
 var (
-	setup   sync.Once
+	setup    sync.Once
 	theWorld *world
 )
 
