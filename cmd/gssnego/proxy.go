@@ -44,6 +44,10 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "", "backend `URL` requests are forwarded to (required)")
 	header := fs.String("header", authproxy.DefaultPrincipalHeader, "header that carries the principal to the backend")
 	allow := fs.String("allow", "", "comma-separated principals (alice@REALM) and realms (@REALM) allowed through; empty: every authenticated principal")
+	var allowGroups listFlag
+	fs.Var(&allowGroups, "allow-group", "Active Directory group allowed through, by `SID` (S-1-5-21-…; names are not resolved yet); repeatable or comma-separated; 403 for clients in none, from the ticket's verified PAC")
+	groupsHeader := fs.String("groups-header", authproxy.DefaultGroupsHeader, "header that carries the client's verified group SIDs (comma-separated) to the backend")
+	upnHeader := fs.String("upn-header", authproxy.DefaultUPNHeader, "header that carries the client's UPN (from the verified PAC) to the backend")
 	keytab := fs.String("keytab", "", "acceptor keytab (default: KRB5_KTNAME or the system keytab)")
 	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
 	connAuth := fs.Bool("connection-auth", false, "authenticate a keep-alive connection once, like mod_auth_gssapi's GssapiConnectionBound")
@@ -61,6 +65,11 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	p.AccessLog = stdout
+	p.GroupsHeader, p.UPNHeader = *groupsHeader, *upnHeader
+	if p.AllowGroups, err = resolveGroups(allowGroups); err != nil {
+		fmt.Fprintln(stderr, "gssnego proxy: -allow-group:", err)
+		return exitUsage
+	}
 	p.Delegate, p.BackendSPN = *delegate, *backendSPN
 	var tlsConf *tls.Config
 	if *certFile != "" || *keyFile != "" {

@@ -34,6 +34,10 @@ type Identity struct {
 	// Reused says the connection authenticated on an earlier request and no
 	// new token was sent (Server.ConnectionAuth).
 	Reused bool
+	// Authz is the client's Active Directory authorization data (the
+	// ticket's PAC: user and group SIDs, UPN), nil when the ticket had no
+	// PAC or the backend cannot tell; see MemberOf (authz.go).
+	Authz *gss.AuthzData
 
 	deleg *delegated // the request's delegated credential (delegation.go)
 }
@@ -408,6 +412,7 @@ func identityOf(ctx gss.SecContext) *Identity {
 		id.Principal = info.InitiatorName
 	}
 	id.Record, id.Transcript = sessionRecord(ctx)
+	id.Authz, _ = gss.InquireAuthz(ctx)
 	return id
 }
 

@@ -60,6 +60,17 @@ type Proxy struct {
 	// exactly (Kerberos names are case-sensitive). Empty lets every
 	// authenticated principal through; others get 403.
 	Allow []string
+	// AllowGroups restricts who may pass by Active Directory group: the
+	// client's verified PAC (httpauth.Identity.MemberOf) must list one of
+	// these SIDs ("S-1-5-21-…-1106"); others get 403. Combined with Allow,
+	// a client must pass both. Names (EXAMPLE\web-admins) are resolved to
+	// SIDs by the caller (`gssnego proxy` does, through LDAP).
+	AllowGroups []string
+	// GroupsHeader and UPNHeader name the headers that carry the client's
+	// verified group SIDs (comma-separated) and UPN to the backend; empty
+	// means DefaultGroupsHeader and DefaultUPNHeader. Like the principal
+	// header, a client cannot forge them (groups.go).
+	GroupsHeader, UPNHeader string
 	// Transport carries requests to the backend; nil means
 	// http.DefaultTransport.
 	Transport http.RoundTripper
@@ -105,6 +116,10 @@ func (p *Proxy) Handler() (http.Handler, error) {
 	if header == "" {
 		header = DefaultPrincipalHeader
 	}
+	authzHeaders, err := p.authzHeaders(header)
+	if err != nil {
+		return nil, err
+	}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.Backend)
@@ -113,6 +128,7 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			pr.Out.Header.Del("Authorization")
 			if id := httpauth.IdentityFrom(pr.In.Context()); id != nil {
 				pr.Out.Header.Set(header, id.Principal)
+				setAuthzHeaders(pr.Out.Header, authzHeaders, id)
 			}
 		},
 		Transport:      p.backendTransport(),
@@ -129,6 +145,10 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			http.Error(w, "authproxy: "+id.Principal+" is not allowed here", http.StatusForbidden)
 			return
 		}
+		if !p.allowedGroup(id) {
+			http.Error(w, "authproxy: "+id.Principal+" is in none of the groups allowed here", http.StatusForbidden)
+			return
+		}
 		if p.Delegate {
 			if _, err := id.DelegatedCredential(); err != nil {
 				entryOf(r).err = err
@@ -140,6 +160,8 @@ func (p *Proxy) Handler() (http.Handler, error) {
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stripSpoofable(r.Header, header)
+		stripSpoofable(r.Header, authzHeaders.groups)
+		stripSpoofable(r.Header, authzHeaders.upn)
 		e := &entry{start: p.now()}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		inner.ServeHTTP(rec, withEntry(r, e))
