@@ -74,8 +74,9 @@ func (a *AuthzData) HasSID(sid string) bool {
 // client's authorization data.
 type AuthzInquirer interface {
 	// InquireAuthz returns the authorization data of the established
-	// context. A ticket without a PAC (an MIT or Heimdal KDC, or an
-	// account with NO_AUTH_DATA_REQUIRED) gives nil, nil: "no PAC" is an
+	// context. A ticket without AD authorization data (from an MIT or
+	// Heimdal KDC, whose PAC, if any, names no account or groups; or for a
+	// service with NO_AUTH_DATA_REQUIRED) gives nil, nil: "no PAC" is an
 	// answer, not an error. A PAC whose server signature does not verify
 	// is returned with Verified false, or refused with an error, as the
 	// backend decides; it is never reported as verified.

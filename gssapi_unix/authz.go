@@ -61,6 +61,9 @@ func (c *SecContext) InquireAuthz() (*gss.AuthzData, error) {
 		return nil, gss.NewError(op, gss.StatusDefectiveToken, 0, c.mech, "gssapi_unix: the ticket's PAC: "+err.Error())
 	}
 	a := p.Authz()
+	if a == nil {
+		return nil, nil // an MIT KDC's PAC: no account, no groups
+	}
 	a.Source = pacSource
 	if *auth != 0 {
 		a.Verified, a.VerifiedBy = true, implementation+" ("+pacVerifier+")"

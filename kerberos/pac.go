@@ -69,6 +69,9 @@ func ticketAuthz(ad types.AuthorizationData, key types.EncryptionKey, client typ
 		return nil, err
 	}
 	a := p.Authz()
+	if a == nil {
+		return nil, nil // an MIT KDC's PAC: no account, no groups
+	}
 	a.Source = "gssnego kerberos: the ticket's AD-WIN2K-PAC"
 	if err := p.VerifyServerSignature(key.KeyType, key.KeyValue); err != nil {
 		return a, nil

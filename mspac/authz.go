@@ -6,8 +6,14 @@ import (
 
 // Authz turns the PAC into the platform-neutral gss.AuthzData every
 // backend reports. Verified and VerifiedBy are the caller's to set: the
-// PAC cannot vouch for itself.
+// PAC cannot vouch for itself. A PAC without KERB_VALIDATION_INFO gives
+// nil: it says nothing about the client's account or groups. MIT's KDC
+// (1.20 and later) puts such a PAC in every ticket: PAC_CLIENT_INFO and
+// the signatures only.
 func (p *PAC) Authz() *gss.AuthzData {
+	if p.LogonInfo == nil {
+		return nil
+	}
 	a := &gss.AuthzData{Raw: p.Raw}
 	if l := p.LogonInfo; l != nil {
 		a.UserSID = l.UserSID().String()
