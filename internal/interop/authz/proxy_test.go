@@ -20,6 +20,7 @@ import (
 
 	"github.com/gssnego/gssnego/gss"
 	"github.com/gssnego/gssnego/internal/lab"
+	"github.com/gssnego/gssnego/internal/sambadc"
 	"github.com/gssnego/gssnego/negotiate"
 	"github.com/gssnego/gssnego/negotiate/httpauth"
 	"github.com/gssnego/gssnego/negotiate/httpauth/authproxy"
@@ -113,13 +114,33 @@ func TestAuthzProxyAllowGroup(t *testing.T) {
 }
 
 // TestAuthzProxyCLIAllowGroup: the same through `gssnego proxy
-// -allow-group SID` as its own process.
+// -allow-group` as its own process, the group given by SID, and by name
+// looked up in the DC's LDAP with the service's own keys.
 func TestAuthzProxyCLIAllowGroup(t *testing.T) {
+	w, _ := needWorld(t)
+	ldapAddr := w.dc.Forward(t, 389)
+	t.Run("SID", func(t *testing.T) { proxyCLI(t, "-allow-group", w.Groups["web-admins"]) })
+	t.Run("Name", func(t *testing.T) {
+		// Samba's KDC gives no TGT to an SPN as client: the service binds
+		// as its account, whose keys are exported under that name.
+		account := sambadc.ServiceAccount("HTTP/" + svcHost)
+		kt := w.dc.ExportAccountKeys(t, account)
+		proxyCLI(t, "-allow-group", `SAMDOM\web-admins`, "-ldap", "ldap://"+ldapAddr,
+			"-ldap-spn", "ldap/dc1.samdom.test", "-ldap-as", account+"@SAMDOM.TEST", "-ldap-keytab", kt)
+	})
+	t.Run("NameWithoutLDAP", func(t *testing.T) {
+		bin := lab.GoBuild(t, "github.com/gssnego/gssnego/cmd/gssnego")
+		out, err := exec.Command(bin, "proxy", "-backend", "http://127.0.0.1:1", "-allow-group", `SAMDOM\web-admins`).CombinedOutput()
+		assert.Error(t, err)
+		assert.Contains(t, string(out), "give -ldap")
+	})
+}
+
+func proxyCLI(t *testing.T, args ...string) {
 	w, p := needWorld(t)
 	bin := lab.GoBuild(t, "github.com/gssnego/gssnego/cmd/gssnego")
 	b := echoBackend(t)
-	cmd := exec.Command(bin, "proxy", "-listen", "127.0.0.1:0", "-backend", b.URL, "-keytab", w.keytab,
-		"-allow-group", w.Groups["web-admins"])
+	cmd := exec.Command(bin, append([]string{"proxy", "-listen", "127.0.0.1:0", "-backend", b.URL, "-keytab", w.keytab}, args...)...)
 	cmd.Env = append(os.Environ(), w.dc.Env()...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -131,9 +152,4 @@ func TestAuthzProxyCLIAllowGroup(t *testing.T) {
 	require.NotNil(t, m, line)
 	go io.Copy(io.Discard, stderr)
 	checkProxied(t, w, p, m[1])
-
-	// A group given by name is refused with a pointer to its SID.
-	out, err := exec.Command(bin, "proxy", "-backend", b.URL, "-allow-group", `SAMDOM\web-admins`).CombinedOutput()
-	assert.Error(t, err)
-	assert.Contains(t, string(out), "give the group's SID")
 }
