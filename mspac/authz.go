@@ -1,6 +1,8 @@
 package mspac
 
 import (
+	"strconv"
+
 	"github.com/gssnego/gssnego/gss"
 )
 
@@ -18,17 +20,7 @@ func (p *PAC) Authz() *gss.AuthzData {
 	if l := p.LogonInfo; l != nil {
 		a.UserSID = l.UserSID().String()
 		a.PrimaryGroupSID = l.PrimaryGroupSID().String()
-		sids := l.GroupSIDs()
-		a.GroupSIDs = make([]string, 0, len(sids)+1)
-		primary := false
-		for _, s := range sids {
-			str := s.String()
-			primary = primary || str == a.PrimaryGroupSID
-			a.GroupSIDs = append(a.GroupSIDs, str)
-		}
-		if !primary {
-			a.GroupSIDs = append(a.GroupSIDs, a.PrimaryGroupSID)
-		}
+		a.GroupSIDs = l.groupStrings(a.PrimaryGroupSID)
 		a.LogonName, a.LogonDomain = l.EffectiveName, l.LogonDomainName
 		a.LogonTime, a.PasswordMustChange = l.LogonTime, l.PasswordMustChange
 		a.UserAccountControl = l.UserAccountControl
@@ -37,4 +29,35 @@ func (p *PAC) Authz() *gss.AuthzData {
 		a.UPN, a.DNSDomain = u.UPN, u.DNSDomain
 	}
 	return a
+}
+
+// groupStrings is GroupSIDs as strings, with primary appended when the
+// PAC does not list it, built without a SID value per group: one string
+// each (a 5900-group PAC would otherwise cost four allocations a group).
+func (l *LogonInfo) groupStrings(primary string) []string {
+	out := make([]string, 0, len(l.Groups)+len(l.ExtraSIDs)+len(l.ResourceGroups)+1)
+	seen := make(map[string]struct{}, cap(out))
+	add := func(s string) {
+		if _, dup := seen[s]; !dup {
+			seen[s] = struct{}{}
+			out = append(out, s)
+		}
+	}
+	rids := func(domain SID, g []GroupMembership) {
+		prefix := domain.String() + "-"
+		buf := make([]byte, 0, len(prefix)+10)
+		for _, m := range g {
+			buf = strconv.AppendUint(append(buf[:0], prefix...), uint64(m.RID), 10)
+			add(string(buf))
+		}
+	}
+	rids(l.LogonDomainSID, l.Groups)
+	for _, e := range l.ExtraSIDs {
+		add(e.SID.String())
+	}
+	if !l.ResourceGroupDomainSID.IsZero() {
+		rids(l.ResourceGroupDomainSID, l.ResourceGroups)
+	}
+	add(primary)
+	return out
 }
