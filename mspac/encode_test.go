@@ -129,7 +129,6 @@ func encodeLogonInfo(l *LogonInfo) []byte {
 // encodePAC lays buffers out as a KDC does: PACTYPE, the PAC_INFO_BUFFERs,
 // then each buffer on an 8-byte boundary.
 func encodePAC(bufs map[uint32][]byte, order []uint32) []byte {
-	head := 8 + 16*len(order)
 	b := binary.LittleEndian.AppendUint32(nil, uint32(len(order)))
 	b = binary.LittleEndian.AppendUint32(b, 0)
 	b = append(b, make([]byte, 16*len(order))...)
@@ -143,6 +142,5 @@ func encodePAC(bufs map[uint32][]byte, order []uint32) []byte {
 		binary.LittleEndian.PutUint64(b[at+8:], uint64(len(b)))
 		b = append(b, bufs[t]...)
 	}
-	_ = head
 	return b
 }

@@ -72,8 +72,9 @@ func (l *LogonInfo) GroupSIDs() []SID {
 
 const bufLogonInfo = "KERB_VALIDATION_INFO"
 
-// parseNDRHeaders reads the type serialization headers (MS-RPCE
-// 2.2.6.1/2.2.6.2) and the top-level referent; it returns the body length.
+// headers reads the type serialization headers (MS-RPCE 2.2.6.1/2.2.6.2)
+// and the top-level referent, checking the object buffer length against
+// the bytes present.
 func (r *ndr) headers() {
 	if v, e := r.u8("common header Version"), r.u8("common header Endianness"); r.ok() && (v != 1 || e != 0x10) {
 		r.off -= 2

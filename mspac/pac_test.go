@@ -93,8 +93,6 @@ func TestSignatures(t *testing.T) {
 	key[0] ^= 1
 	assert.ErrorIs(t, p.VerifyServerSignature(18, key), ErrBadSignature, "wrong key")
 	key[0] ^= 1
-	lo := p.LogonInfo
-	_ = lo
 	p.Raw[p.Buffers[0].Offset+40] ^= 1
 	err = p.VerifyServerSignature(18, key)
 	assert.ErrorIs(t, err, ErrBadSignature, "a changed byte")

@@ -17,6 +17,10 @@
 // header's name (in any case, with '-' or '_': a client-supplied
 // "X_Remote_User" reaches a CGI or PHP backend as the same variable), then
 // the principal header set by the proxy, plus X-Forwarded-For/-Host/-Proto.
+// With an Active Directory KDC, AllowGroups admits members of groups only
+// (by the ticket's verified PAC) and the client's group SIDs and UPN go to
+// the backend in headers stripped from the client's request the same way
+// (groups.go).
 // The backend's own Negotiate challenges are dropped from its responses:
 // the proxy owns that exchange with the client.
 //
