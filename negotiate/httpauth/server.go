@@ -35,8 +35,9 @@ type Identity struct {
 	// new token was sent (Server.ConnectionAuth).
 	Reused bool
 	// Authz is the client's Active Directory authorization data (the
-	// ticket's PAC: user and group SIDs, UPN), nil when the ticket had no
-	// PAC or the backend cannot tell; see MemberOf (authz.go).
+	// ticket's PAC: user and group SIDs, UPN) when Server.Authz asks for
+	// it; nil when the ticket had no PAC or the backend cannot tell; see
+	// MemberOf (authz.go).
 	Authz *gss.AuthzData
 
 	deleg *delegated // the request's delegated credential (delegation.go)
@@ -114,6 +115,12 @@ type Server struct {
 	// installed (Install). Only sound when no proxy multiplexes several
 	// users onto one connection.
 	ConnectionAuth bool
+	// Authz fills Identity.Authz with the client's Active Directory
+	// authorization data (the ticket's PAC: group SIDs, UPN) when the
+	// context completes. Off by default: reading and decoding the PAC is
+	// per-request work (a library call and the NDR decode) that a handler
+	// deciding by principal does not need. authproxy turns it on.
+	Authz bool
 	// ErrorLog, when set, is told why a request failed authentication.
 	ErrorLog func(r *http.Request, err error)
 	// MaxConcurrentHandshakes, when positive, lets at most that many
@@ -258,6 +265,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 	var id *Identity
 	if err == nil && !ctx.ContinueNeeded() {
 		id = identityOf(ctx) // a library call too: inside the slot
+		if s.Authz {
+			id.Authz, _ = gss.InquireAuthz(ctx)
+		}
 	}
 	s.releaseSlot()
 	if err != nil {
@@ -412,7 +422,6 @@ func identityOf(ctx gss.SecContext) *Identity {
 		id.Principal = info.InitiatorName
 	}
 	id.Record, id.Transcript = sessionRecord(ctx)
-	id.Authz, _ = gss.InquireAuthz(ctx)
 	return id
 }
 

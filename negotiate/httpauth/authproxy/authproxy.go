@@ -124,6 +124,7 @@ func (p *Proxy) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.Auth.Authz = true // the groups and UPN headers, AllowGroups
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.Backend)
