@@ -49,6 +49,8 @@ type secContext struct {
 	sendSeq    uint64
 	recvSeq    uint64
 	delegated  *Credential         // acceptor: what the initiator delegated, until taken
+	authz      *gss.AuthzData      // acceptor: the ticket's PAC (pac.go), nil without
+	authzErr   error               // acceptor: why the ticket's PAC did not decode
 	kc         map[kcKey]hash.Hash // keyed HMACs of derived checksum keys
 }
 
@@ -367,6 +369,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	if mutual {
 		c.flags |= gss.FlagMutual
 	}
+	c.authz, c.authzErr = ticketAuthz(enc.AuthorizationData, key, enc.CName, enc.AuthTime.Unix())
 	c.initName = principalString(enc.CName, enc.CRealm)
 	c.accName = principalString(ap.Ticket.SName, ap.Ticket.Realm)
 	c.expires = enc.EndTime

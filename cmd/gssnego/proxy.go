@@ -36,6 +36,10 @@ principal, MIC verdict ("refused=replay" for a replayed Kerberos token).
 Every accepted AP-REQ is checked against gssnego's replay cache
 (-replay-cache): in memory by default, or one Redis/Valkey shared by the
 instances of a fleet. Stops on SIGINT/SIGTERM.
+
+-allow-group admits members of Active Directory groups only, from the
+ticket's verified PAC (no LDAP call per request), and the backend gets the
+client's group SIDs and UPN in -groups-header and -upn-header.
 `
 
 // runProxy is the proxy subcommand.
@@ -47,6 +51,15 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "", "backend `URL` requests are forwarded to (required)")
 	header := fs.String("header", authproxy.DefaultPrincipalHeader, "header that carries the principal to the backend")
 	allow := fs.String("allow", "", "comma-separated principals (alice@REALM) and realms (@REALM) allowed through; empty: every authenticated principal")
+	var allowGroups listFlag
+	fs.Var(&allowGroups, "allow-group", "Active Directory group allowed through, by `SID` (S-1-5-21-…) or DOMAIN\\name (looked up once at start through -ldap); repeatable or comma-separated; 403 for clients in none, from the ticket's verified PAC")
+	groupsHeader := fs.String("groups-header", authproxy.DefaultGroupsHeader, "header that carries the client's verified group SIDs (comma-separated) to the backend")
+	upnHeader := fs.String("upn-header", authproxy.DefaultUPNHeader, "header that carries the client's UPN (from the verified PAC) to the backend")
+	var dir groupDirectory
+	fs.StringVar(&dir.URL, "ldap", "", "directory (ldap://dc1.example.com) where -allow-group names are looked up, once at start, bound with Kerberos")
+	fs.StringVar(&dir.SPN, "ldap-spn", "", "the directory's service name (default ldap/<host of -ldap>)")
+	fs.StringVar(&dir.As, "ldap-as", "", "bind as this `principal` (the service's own account, e.g. svc-web@EXAMPLE.COM) with its keys from -ldap-keytab; default: the default credential (KRB5CCNAME)")
+	fs.StringVar(&dir.Keytab, "ldap-keytab", "", "keytab holding -ldap-as's keys (default: -keytab)")
 	keytab := fs.String("keytab", "", "acceptor keytab (default: KRB5_KTNAME or the system keytab)")
 	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
 	connAuth := fs.Bool("connection-auth", false, "authenticate a keep-alive connection once, like mod_auth_gssapi's GssapiConnectionBound")
@@ -68,6 +81,11 @@ func runProxy(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	p.AccessLog = stdout
+	p.GroupsHeader, p.UPNHeader = *groupsHeader, *upnHeader
+	if p.AllowGroups, err = resolveGroups(allowGroups, dir.withKeytab(*keytab)); err != nil {
+		fmt.Fprintln(stderr, "gssnego proxy: -allow-group:", err)
+		return exitUsage
+	}
 	p.Delegate, p.BackendSPN = *delegate, *backendSPN
 	var tlsConf *tls.Config
 	if *certFile != "" || *keyFile != "" {

@@ -30,6 +30,8 @@ type Server struct {
 	ready   bool                // ctx completed and checked
 	pending *gss.SecContextInfo // of ctx, until its MIC verifies
 	info    *gss.SecContextInfo // of the last context whose MIC verified
+
+	pendingAuthz, authz *gss.AuthzData // the same for the client's PAC (authz.go)
 }
 
 var _ ssh.GSSAPIServer = (*Server)(nil)
@@ -148,6 +150,7 @@ func (s *Server) complete() error {
 		return ErrNoInitiatorName
 	}
 	s.peer, s.pending, s.ready = info.InitiatorName, info, true
+	s.pendingAuthz, _ = gss.InquireAuthz(s.ctx) // nil: no PAC, or the backend cannot tell
 	return nil
 }
 
@@ -163,7 +166,7 @@ func (s *Server) VerifyMIC(micField, micToken []byte) error {
 	if err := s.ctx.VerifyMIC(micField, micToken); err != nil {
 		return stepErr(StepVerifyMIC, s.peer, err)
 	}
-	s.info = s.pending
+	s.info, s.authz = s.pending, s.pendingAuthz
 	return nil
 }
 
@@ -186,7 +189,7 @@ func (s *Server) drop() error {
 			err = e
 		}
 	}
-	s.ctx, s.cred, s.peer, s.ready, s.pending = nil, nil, "", false, nil
+	s.ctx, s.cred, s.peer, s.ready, s.pending, s.pendingAuthz = nil, nil, "", false, nil, nil
 	return err
 }
 

@@ -124,6 +124,9 @@ func TestGoClientGoServer(t *testing.T) {
 		if res.Info.Flags&gss.FlagDeleg == 0 || gc.ContextInfo().Flags&gss.FlagDeleg == 0 {
 			t.Fatalf("delegation not seen: server %v, client %v", res.Info.Flags, gc.ContextInfo().Flags)
 		}
+		if a := res.Server.Authz(); a != nil {
+			t.Fatalf("an MIT KDC's ticket has no AD authorization data, got %+v", a)
+		}
 	})
 	t.Run("tampered MIC", func(t *testing.T) {
 		for name, hook := range map[string]*clientHook{

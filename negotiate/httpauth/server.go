@@ -41,6 +41,11 @@ type Identity struct {
 	// Reused says the connection authenticated on an earlier request and no
 	// new token was sent (Server.ConnectionAuth).
 	Reused bool
+	// Authz is the client's Active Directory authorization data (the
+	// ticket's PAC: user and group SIDs, UPN) when Server.Authz asks for
+	// it; nil when the ticket had no PAC or the backend cannot tell; see
+	// MemberOf (authz.go).
+	Authz *gss.AuthzData
 
 	deleg *delegated // the request's delegated credential (delegation.go)
 }
@@ -118,6 +123,12 @@ type Server struct {
 	// installed (Install). Only sound when no proxy multiplexes several
 	// users onto one connection.
 	ConnectionAuth bool
+	// Authz fills Identity.Authz with the client's Active Directory
+	// authorization data (the ticket's PAC: group SIDs, UPN) when the
+	// context completes. Off by default: reading and decoding the PAC is
+	// per-request work (a library call and the NDR decode) that a handler
+	// deciding by principal does not need. authproxy turns it on.
+	Authz bool
 	// ErrorLog, when set, is told why a request failed authentication.
 	ErrorLog func(r *http.Request, err error)
 	// MaxConcurrentHandshakes, when positive, lets at most that many
@@ -277,6 +288,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *Identity 
 	var id *Identity
 	if err == nil && !ctx.ContinueNeeded() {
 		id = identityOf(ctx) // a library call too: inside the slot
+		if s.Authz {
+			id.Authz, _ = gss.InquireAuthz(ctx)
+		}
 	}
 	s.releaseSlot()
 	if ue := (*replay.UnavailableError)(nil); errors.As(err, &ue) {

@@ -17,6 +17,10 @@
 // header's name (in any case, with '-' or '_': a client-supplied
 // "X_Remote_User" reaches a CGI or PHP backend as the same variable), then
 // the principal header set by the proxy, plus X-Forwarded-For/-Host/-Proto.
+// With an Active Directory KDC, AllowGroups admits members of groups only
+// (by the ticket's verified PAC) and the client's group SIDs and UPN go to
+// the backend in headers stripped from the client's request the same way
+// (groups.go).
 // The backend's own Negotiate challenges are dropped from its responses:
 // the proxy owns that exchange with the client.
 //
@@ -60,6 +64,17 @@ type Proxy struct {
 	// exactly (Kerberos names are case-sensitive). Empty lets every
 	// authenticated principal through; others get 403.
 	Allow []string
+	// AllowGroups restricts who may pass by Active Directory group: the
+	// client's verified PAC (httpauth.Identity.MemberOf) must list one of
+	// these SIDs ("S-1-5-21-…-1106"); others get 403. Combined with Allow,
+	// a client must pass both. Names (EXAMPLE\web-admins) are resolved to
+	// SIDs by the caller (`gssnego proxy` does, through LDAP).
+	AllowGroups []string
+	// GroupsHeader and UPNHeader name the headers that carry the client's
+	// verified group SIDs (comma-separated) and UPN to the backend; empty
+	// means DefaultGroupsHeader and DefaultUPNHeader. Like the principal
+	// header, a client cannot forge them (groups.go).
+	GroupsHeader, UPNHeader string
 	// Transport carries requests to the backend; nil means
 	// http.DefaultTransport.
 	Transport http.RoundTripper
@@ -106,6 +121,11 @@ func (p *Proxy) Handler() (http.Handler, error) {
 	if header == "" {
 		header = DefaultPrincipalHeader
 	}
+	authzHeaders, err := p.authzHeaders(header)
+	if err != nil {
+		return nil, err
+	}
+	p.Auth.Authz = true // the groups and UPN headers, AllowGroups
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(p.Backend)
@@ -114,6 +134,7 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			pr.Out.Header.Del("Authorization")
 			if id := httpauth.IdentityFrom(pr.In.Context()); id != nil {
 				pr.Out.Header.Set(header, id.Principal)
+				setAuthzHeaders(pr.Out.Header, authzHeaders, id)
 			}
 		},
 		Transport:      p.backendTransport(),
@@ -131,6 +152,10 @@ func (p *Proxy) Handler() (http.Handler, error) {
 			http.Error(w, "authproxy: "+id.Principal+" is not allowed here", http.StatusForbidden)
 			return
 		}
+		if !p.allowedGroup(id) {
+			http.Error(w, "authproxy: "+id.Principal+" is in none of the groups allowed here", http.StatusForbidden)
+			return
+		}
 		if p.Delegate {
 			if _, err := id.DelegatedCredential(); err != nil {
 				entryOf(r).err = err
@@ -142,6 +167,8 @@ func (p *Proxy) Handler() (http.Handler, error) {
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stripSpoofable(r.Header, header)
+		stripSpoofable(r.Header, authzHeaders.groups)
+		stripSpoofable(r.Header, authzHeaders.upn)
 		e := &entry{start: p.now()}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		inner.ServeHTTP(rec, withEntry(r, e))
