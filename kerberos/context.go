@@ -299,7 +299,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := guard(func() error { return ap.Ticket.Decrypt(key) }); err != nil {
+	if err := guard(func() error { return decryptTicket(&ap.Ticket, key) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveCredential, minorBadIntegrity, "ticket for %s does not decrypt with the keytab's key: %v",
 			principalString(ap.Ticket.SName, ap.Ticket.Realm), err)
 	}
@@ -316,7 +316,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	if now.Sub(enc.EndTime) > skew {
 		return nil, kerr(op, gss.StatusCredentialsExpired, minorTktExpired, "ticket expired at %s", enc.EndTime.UTC().Format(time.RFC3339))
 	}
-	if err := guard(func() error { return ap.DecryptAuthenticator(enc.Key) }); err != nil {
+	if err := guard(func() error { return decryptAuthenticator(&ap, enc.Key) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "authenticator: %v", err)
 	}
 	auth := ap.Authenticator
@@ -399,7 +399,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		ed, err := crypto.GetEncryptedData(plain, c.sessionKey, keyusage.AP_REP_ENCPART, 0)
+		ed, err := encryptUsage(c.sessionKey, keyusage.AP_REP_ENCPART, plain)
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
