@@ -288,7 +288,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "TOK_ID %04x, want AP-REQ", tokID)
 	}
 	var ap messages.APReq
-	if err := guard(func() error { return ap.Unmarshal(msg) }); err != nil {
+	if err := guard(func() error { return unmarshalAPReq(msg, &ap) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "AP-REQ: %v", err)
 	}
 	if len(ap.Ticket.SName.NameString) == 0 {

@@ -198,7 +198,7 @@ func decryptTicket(t *messages.Ticket, key types.EncryptionKey) error {
 		return fmt.Errorf("error decrypting Ticket EncPart: %v", err)
 	}
 	var enc messages.EncTicketPart
-	if err := enc.Unmarshal(b); err != nil {
+	if err := unmarshalEncTicketPart(b, &enc); err != nil {
 		return fmt.Errorf("error unmarshaling encrypted part: %v", err)
 	}
 	t.DecryptedEncPart = enc
@@ -216,7 +216,7 @@ func decryptAuthenticator(ap *messages.APReq, session types.EncryptionKey) error
 	if err != nil {
 		return fmt.Errorf("error decrypting authenticator: %v", err)
 	}
-	if err := ap.Authenticator.Unmarshal(b); err != nil {
+	if err := unmarshalAuthenticator(b, &ap.Authenticator); err != nil {
 		return fmt.Errorf("error unmarshaling authenticator: %v", err)
 	}
 	return nil
