@@ -379,16 +379,15 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, krb5Base+14, "%v", err)
 		}
-		kv := make([]byte, size)
-		var seqb [4]byte
-		if _, err := rand.Read(kv); err != nil {
+		// The subkey, the sequence number and the AP-REP's confounder
+		// from one read of the system's random source.
+		rnd := make([]byte, size+4+aesSHA1BlockSize)
+		if _, err := rand.Read(rnd); err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		if _, err := rand.Read(seqb[:]); err != nil {
-			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
-		}
+		kv, seqb, conf := rnd[:size:size], rnd[size:size+4], rnd[size+4:]
 		sub := types.EncryptionKey{KeyType: subEtype, KeyValue: kv}
-		seq := binary.BigEndian.Uint32(seqb[:]) & 0x3fffffff
+		seq := binary.BigEndian.Uint32(seqb) & 0x3fffffff
 		// As MIT: an acceptor subkey only for RFC 4121 enctypes; with RFC
 		// 4757 tokens both sides keep the initiator's subkey.
 		subp := &sub
@@ -399,7 +398,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		ed, err := encryptUsage(c.sessionKey, keyusage.AP_REP_ENCPART, plain)
+		ed, err := encryptUsage(c.sessionKey, keyusage.AP_REP_ENCPART, plain, conf)
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}

@@ -158,8 +158,9 @@ func decryptUsage(key types.EncryptionKey, usage uint32, ct []byte, cache bool) 
 	return plain[aesSHA1BlockSize:], nil
 }
 
-// encryptUsage is crypto.GetEncryptedData (kvno 0) for a session key.
-func encryptUsage(key types.EncryptionKey, usage uint32, plain []byte) (types.EncryptedData, error) {
+// encryptUsage is crypto.GetEncryptedData (kvno 0) for a session key;
+// confounder is its 16 random bytes (nil: read here).
+func encryptUsage(key types.EncryptionKey, usage uint32, plain, confounder []byte) (types.EncryptedData, error) {
 	if !isAESSHA1(key.KeyType) || len(key.KeyValue) != keyLenAESSHA1(key.KeyType) {
 		return crypto.GetEncryptedData(plain, key, usage, 0)
 	}
@@ -168,7 +169,9 @@ func encryptUsage(key types.EncryptionKey, usage uint32, plain []byte) (types.En
 		return types.EncryptedData{}, err
 	}
 	msg := make([]byte, aesSHA1BlockSize+len(plain))
-	if _, err := rand.Read(msg[:aesSHA1BlockSize]); err != nil {
+	if len(confounder) == aesSHA1BlockSize {
+		copy(msg, confounder)
+	} else if _, err := rand.Read(msg[:aesSHA1BlockSize]); err != nil {
 		return types.EncryptedData{}, err
 	}
 	copy(msg[aesSHA1BlockSize:], plain)

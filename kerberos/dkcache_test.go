@@ -34,7 +34,7 @@ func TestUsageCrypto(t *testing.T) {
 						t.Fatalf("%s usage %d len %d cache %v: decrypt of gokrb5's: %v", et, usage, n, cache, err)
 					}
 				}
-				ed2, err := encryptUsage(key, usage, msg)
+				ed2, err := encryptUsage(key, usage, msg, nil)
 				if err != nil || ed2.EType != key.KeyType {
 					t.Fatal(err)
 				}
