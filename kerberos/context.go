@@ -290,7 +290,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "TOK_ID %04x, want AP-REQ", tokID)
 	}
 	var ap messages.APReq
-	if err := guard(func() error { return ap.Unmarshal(msg) }); err != nil {
+	if err := guard(func() error { return unmarshalAPReq(msg, &ap) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, 0, "AP-REQ: %v", err)
 	}
 	if len(ap.Ticket.SName.NameString) == 0 {
@@ -301,7 +301,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := guard(func() error { return ap.Ticket.Decrypt(key) }); err != nil {
+	if err := guard(func() error { return decryptTicket(&ap.Ticket, key) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveCredential, minorBadIntegrity, "ticket for %s does not decrypt with the keytab's key: %v",
 			principalString(ap.Ticket.SName, ap.Ticket.Realm), err)
 	}
@@ -318,7 +318,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 	if now.Sub(enc.EndTime) > skew {
 		return nil, kerr(op, gss.StatusCredentialsExpired, minorTktExpired, "ticket expired at %s", enc.EndTime.UTC().Format(time.RFC3339))
 	}
-	if err := guard(func() error { return ap.DecryptAuthenticator(enc.Key) }); err != nil {
+	if err := guard(func() error { return decryptAuthenticator(&ap, enc.Key) }); err != nil {
 		return nil, kerr(op, gss.StatusDefectiveToken, minorBadIntegrity, "authenticator: %v", err)
 	}
 	auth := ap.Authenticator
@@ -384,16 +384,15 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, krb5Base+14, "%v", err)
 		}
-		kv := make([]byte, size)
-		var seqb [4]byte
-		if _, err := rand.Read(kv); err != nil {
+		// The subkey, the sequence number and the AP-REP's confounder
+		// from one read of the system's random source.
+		rnd := make([]byte, size+4+aesSHA1BlockSize)
+		if _, err := rand.Read(rnd); err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		if _, err := rand.Read(seqb[:]); err != nil {
-			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
-		}
+		kv, seqb, conf := rnd[:size:size], rnd[size:size+4], rnd[size+4:]
 		sub := types.EncryptionKey{KeyType: subEtype, KeyValue: kv}
-		seq := binary.BigEndian.Uint32(seqb[:]) & 0x3fffffff
+		seq := binary.BigEndian.Uint32(seqb) & 0x3fffffff
 		// As MIT: an acceptor subkey only for RFC 4121 enctypes; with RFC
 		// 4757 tokens both sides keep the initiator's subkey.
 		subp := &sub
@@ -404,7 +403,7 @@ func (c *secContext) accept(in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}
-		ed, err := crypto.GetEncryptedData(plain, c.sessionKey, keyusage.AP_REP_ENCPART, 0)
+		ed, err := encryptUsage(c.sessionKey, keyusage.AP_REP_ENCPART, plain, conf)
 		if err != nil {
 			return nil, kerr(op, gss.StatusFailure, 0, "%v", err)
 		}

@@ -26,6 +26,8 @@ type Provider struct {
 	cfg       *config.Config
 	cfgErr    error
 	cfgKey    string // configKey when cfg was read
+	cfgEnv    string // KRB5_CONFIG when cfgKey was taken
+	cfgStat   time.Time
 	cfgLoaded bool
 	cfgPinned bool // tests only: cfg as set, never read
 
@@ -56,8 +58,27 @@ var _ gss.Provider = (*Provider)(nil)
 
 // NewProvider returns a pure-Go Kerberos provider. It reads its
 // configuration (KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME) when first used,
-// and krb5.conf again when KRB5_CONFIG or the file changes.
+// and krb5.conf again when KRB5_CONFIG or the file changes. A change of
+// KRB5_CONFIG is seen at the next call, a change of the file itself
+// within about a second (statInterval), or at once after Reload. The
+// default keytab is read again when the file changes (it is looked at
+// only when a context is made without a credential).
 func NewProvider() *Provider { return &Provider{} }
+
+// statInterval is how long the provider trusts its last look at
+// krb5.conf: a server's every request needs the configuration (its clock
+// skew), and a stat per request is a system call MIT's acceptor makes but
+// a server need not.
+const statInterval = time.Second
+
+// Reload makes the next call read krb5.conf again if it changed, without
+// waiting for statInterval: for tools and tests that rewrite the file in
+// place.
+func (p *Provider) Reload() {
+	p.cfgMu.Lock()
+	p.cfgStat = time.Time{}
+	p.cfgMu.Unlock()
+}
 
 func (p *Provider) config() (*config.Config, error) {
 	p.cfgMu.Lock()
@@ -65,7 +86,13 @@ func (p *Provider) config() (*config.Config, error) {
 	if p.cfgPinned {
 		return p.cfg, p.cfgErr
 	}
+	env := os.Getenv("KRB5_CONFIG")
+	now := time.Now()
+	if p.cfgLoaded && env == p.cfgEnv && !p.cfgStat.IsZero() && now.Sub(p.cfgStat) < statInterval && now.After(p.cfgStat) {
+		return p.cfg, p.cfgErr
+	}
 	key := configKey()
+	p.cfgEnv, p.cfgStat = env, now
 	if p.cfgLoaded && key == p.cfgKey {
 		return p.cfg, p.cfgErr
 	}
