@@ -53,7 +53,7 @@ func printTickets(w io.Writer, prefix string, ts []ticketReport) {
 		case !t.HasPAC:
 			fmt.Fprintf(w, "%sno PAC\n", p)
 		case t.Authz == nil:
-			fmt.Fprintf(w, "%sPAC without logon info (no account, no groups)\n", p)
+			fmt.Fprintf(w, "%sno PAC logon info: a PAC with no account and no groups (as MIT's KDC issues)\n", p)
 		default:
 			a := t.Authz
 			fmt.Fprintf(w, "%sPAC server signature: %s\n", p, map[bool]string{true: "verified with the keytab's key", false: "NOT verified"}[a.Verified])
