@@ -103,6 +103,14 @@ func TestInspectKeytabSambaPAC(t *testing.T) {
 	const password = "Inspect-Pa55word-1"
 	const host = "inspect.samdom.test"
 	d.AddUserInGroups(t, "dora", password, 5)
+	// A domain-local group too: AD lists those as resource groups.
+	for _, args := range [][]string{
+		{"group", "add", "dora-printers", "--group-scope=Domain", "--group-type=Security"},
+		{"group", "addmembers", "dora-printers", "dora"},
+	} {
+		out, err := d.Command("samba-tool", append(args, "-s", d.SmbConf)...).CombinedOutput()
+		require.NoError(t, err, "samba-tool %v: %s", args, out)
+	}
 	d.AddService(t, "HTTP/"+host, true)
 	kt := filepath.Join(t.TempDir(), "exported.keytab")
 	out, err := d.Command("samba-tool", "domain", "exportkeytab", kt, "--principal=HTTP/"+host, "-s", d.SmbConf).CombinedOutput()
