@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -152,6 +154,31 @@ func TestInspectKeytabSambaPAC(t *testing.T) {
 		assert.Contains(t, human, "PAC server signature: verified with the keytab's key")
 		assert.Contains(t, human, "user SID: "+dir.SID)
 		assert.Contains(t, human, "groups ("+strconv.Itoa(len(authz.GroupSIDs))+"): "+strings.Join(authz.GroupSIDs, " "))
+	})
+
+	t.Run("WrongEtype", func(t *testing.T) {
+		// The exported keytab without its aes256 keys: the ticket's
+		// enctype has no key.
+		k, err := keytab.Load(kt)
+		require.NoError(t, err)
+		all := k.Entries
+		k.Entries = nil
+		for _, e := range all {
+			if e.Key.KeyType != int32(gss.EnctypeAES256SHA1) {
+				k.Entries = append(k.Entries, e)
+			}
+		}
+		require.NotEmpty(t, k.Entries)
+		b, err := k.Marshal()
+		require.NoError(t, err)
+		aes128 := filepath.Join(t.TempDir(), "aes128.keytab")
+		require.NoError(t, os.WriteFile(aes128, b, 0o600))
+		ts := inspectTickets(t, aes128, toks)
+		require.Len(t, ts, 1)
+		assert.Contains(t, ts[0].Reason, "of enctype aes256-cts-hmac-sha1-96")
+		code, out, errs := runCLI(t, "", append([]string{"inspect", "-keytab", aes128}, hexArgs(toks)...)...)
+		require.Equal(t, 0, code, errs)
+		assert.Contains(t, out, "not read with -keytab: no key for HTTP/"+host+"@"+d.Realm+" kvno")
 	})
 
 	t.Run("WrongKVNO", func(t *testing.T) {
