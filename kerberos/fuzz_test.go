@@ -40,7 +40,13 @@ func addAllSeeds(f *testing.F) {
 func FuzzUnframe(f *testing.F) {
 	addAllSeeds(f)
 	f.Add(frame(tokAPRep, []byte{1, 2, 3}))
+	// ReadTicket (inspect/audit -keytab) takes the same tokens: it must
+	// name a reason, never panic, whatever the bytes.
+	sk := &ServiceKeys{keys: acceptorKeys{kt: keytab.New()}}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if ti := sk.ReadTicket(b); ti.Reason == "" {
+			t.Fatalf("ticket read without a key")
+		}
 		tok, msg, err := unframe(b)
 		if err != nil {
 			return

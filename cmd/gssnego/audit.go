@@ -10,10 +10,11 @@ import (
 	"strings"
 
 	"github.com/gssnego/gssnego/capture"
+	"github.com/gssnego/gssnego/kerberos"
 	"github.com/gssnego/gssnego/negotiate"
 )
 
-const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-json] [-warnings] FILE.pcap|FILE.pcapng
+const auditUsage = `usage: gssnego audit [-profile windows|rfc4178|strict] [-json] [-warnings] [-keytab file] FILE.pcap|FILE.pcapng
 
 Reads a packet capture, reassembles its TCP streams, finds the SPNEGO
 exchanges carried by HTTP (Negotiate headers), LDAP (SASL GSS-SPNEGO and
@@ -45,6 +46,11 @@ impossible order) or was refused over a missing mechListMIC. Incomplete,
 partial, not-spnego and rejected exchanges, and declined offers, are
 listed but never give exit 3; nor does a healthy exchange seen through
 large-send offload, from mid-stream, or on a reused port.
+
+With -keytab, the ticket of each Kerberos AP-REQ is decrypted with the
+service's key and its PAC printed under the exchange's line (client,
+user SID, group SIDs, UPN, server signature verified or not; "no PAC"; or
+why no key matched). This is information: it never changes the exit status.
 `
 
 // auditReport is the -json output.
@@ -53,6 +59,8 @@ type auditReport struct {
 	Profile negotiate.Profile `json:"profile"`
 	*capture.Result
 	Summary auditSummary `json:"summary"`
+	// Tickets is what -keytab read from the AP-REQs' tickets.
+	Tickets []ticketReport `json:"tickets,omitempty"`
 }
 
 type auditSummary struct {
@@ -76,6 +84,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	profile := fs.String("profile", "windows", "mechListMIC policy profile: windows, rfc4178 or strict")
 	asJSON := fs.Bool("json", false, "print exchanges, tokens and verdicts as JSON")
 	warnings := fs.Bool("warnings", false, "print per-packet warnings")
+	keytab := fs.String("keytab", "", "service `keytab`: decrypt each AP-REQ's ticket and print its PAC (groups, SIDs, UPN)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -87,6 +96,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "gssnego audit:", err)
 		return exitUsage
+	}
+	var keys *kerberos.ServiceKeys
+	if *keytab != "" {
+		if keys, err = kerberos.LoadServiceKeys(*keytab); err != nil {
+			fmt.Fprintln(stderr, "gssnego audit: -keytab:", err)
+			return exitUsage
+		}
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -102,16 +118,31 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	sum := summarize(res)
+	var tickets [][]ticketReport // per exchange
+	var allTickets []ticketReport
+	if keys != nil {
+		for i, e := range res.Exchanges {
+			var ts []ticketReport
+			if e.Transcript != nil {
+				ts = readTickets(keys, e.Transcript.Reports, e.Tokens, &i)
+			}
+			tickets = append(tickets, ts)
+			allTickets = append(allTickets, ts...)
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(auditReport{File: fs.Arg(0), Profile: prof, Result: res, Summary: sum}); err != nil {
+		if err := enc.Encode(auditReport{File: fs.Arg(0), Profile: prof, Result: res, Summary: sum, Tickets: allTickets}); err != nil {
 			fmt.Fprintln(stderr, "gssnego audit:", err)
 			return exitUsage
 		}
 	} else {
-		for _, e := range res.Exchanges {
+		for i, e := range res.Exchanges {
 			fmt.Fprintln(stdout, exchangeLine(e))
+			if keys != nil {
+				printTickets(stdout, "  ", tickets[i])
+			}
 		}
 		printSummary(stdout, res, sum)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/gssnego/gssnego/gss"
+	"github.com/gssnego/gssnego/kerberos"
 	"github.com/gssnego/gssnego/negotiate"
 )
 
@@ -26,7 +27,7 @@ const (
 	exitPolicy    = 3 // the exchange fails the mechListMIC policy
 )
 
-const inspectUsage = `usage: gssnego inspect [-profile windows|rfc4178|strict] [-whole] [-json] [-f file] [-max-line bytes] [token ...]
+const inspectUsage = `usage: gssnego inspect [-profile windows|rfc4178|strict] [-whole] [-json] [-keytab file] [-f file] [-max-line bytes] [token ...]
 
 Decodes SPNEGO tokens and applies the mechListMIC policy to them as one
 exchange. Tokens come from the arguments, else from the file given with -f
@@ -41,6 +42,13 @@ its own) are a partial transcript: decoded, judged where the earlier tokens
 do not matter, and the rest listed as undecided. With -whole the tokens are
 the complete exchange, and a NegTokenResp with nothing before it is a
 protocol error.
+
+With -keytab, the ticket of each Kerberos AP-REQ is decrypted with the
+service's key from that keytab and its PAC read: client, user SID, group
+SIDs (extra SIDs and resource groups included), UPN and DNS domain, and
+whether the PAC's server signature verified; "no PAC" when the ticket has
+none. A ticket no key matches (principal, kvno or enctype missing) is a
+line naming the reason, not an error.
 
 Exit status: 0 ok (or incomplete, or partial), 1 malformed token, 2 usage,
 3 policy failure.
@@ -61,6 +69,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	file := fs.String("f", "", "read tokens from `file`, one per line (- for standard input)")
 	whole := fs.Bool("whole", false, "the tokens are the whole exchange: a NegTokenResp with nothing before it is a protocol error, not a partial capture")
 	maxLine := fs.Int("max-line", defaultMaxLine, "longest input line accepted from -f or standard input, in `bytes`")
+	keytab := fs.String("keytab", "", "service `keytab`: decrypt each AP-REQ's ticket and print its PAC (groups, SIDs, UPN)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -68,6 +77,13 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "gssnego inspect:", err)
 		return exitUsage
+	}
+	var keys *kerberos.ServiceKeys
+	if *keytab != "" {
+		if keys, err = kerberos.LoadServiceKeys(*keytab); err != nil {
+			fmt.Fprintln(stderr, "gssnego inspect: -keytab:", err)
+			return exitUsage
+		}
 	}
 	lines := fs.Args()
 	if len(lines) == 0 {
@@ -96,6 +112,7 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	tr := negotiate.NewTranscript(negotiate.Policy{Profile: prof, AllowPartial: !*whole})
 	dir := negotiate.AcceptorToInitiator // so the first default is i2a
+	var tokens [][]byte
 	for i, line := range lines {
 		d, tok, err := decodeToken(line, dir.Reverse())
 		if err != nil {
@@ -104,17 +121,36 @@ func runInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		dir = d
 		tr.Add(d, tok)
+		tokens = append(tokens, tok)
+	}
+	var tickets []ticketReport
+	if keys != nil {
+		tickets = readTickets(keys, tr.Reports, tokens, nil)
 	}
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(tr); err != nil {
+		var v any = tr
+		if keys != nil {
+			v = struct {
+				*negotiate.Transcript
+				Tickets []ticketReport `json:"tickets"`
+			}{tr, tickets}
+		}
+		if err := enc.Encode(v); err != nil {
 			fmt.Fprintln(stderr, "gssnego inspect:", err)
 			return exitUsage
 		}
 	} else {
 		printTranscript(stdout, tr)
+		if keys != nil {
+			fmt.Fprintf(stdout, "tickets read with -keytab %s:\n", *keytab)
+			if len(tickets) == 0 {
+				fmt.Fprintln(stdout, "  no Kerberos AP-REQ among the tokens")
+			}
+			printTickets(stdout, "  ", tickets)
+		}
 	}
 	for _, r := range tr.Reports {
 		if r.Error != nil {
