@@ -48,6 +48,9 @@ typedef struct {
 	const char *note;
 } gn_scratch;
 
+// gn_initiator_name: see gss_shim.c.
+OM_uint32 gn_initiator_name(gn_scratch *sc, gss_ctx_id_t ctx);
+
 // OIDs. gn_oid_new copies der into a malloc'd gss_OID_desc.
 gss_OID gn_oid_new(const void *der, size_t len);
 void gn_oid_free(gss_OID oid);
