@@ -39,8 +39,12 @@ import (
 // Step 2, per server (ours-memkt-norc, ours-memkt, ours, gokrb5) and K:
 //
 //	go test -c -o capacity.test ./capacity
-//	KRB5_CONFIG=/tmp/cost/krb5.conf GSSNEGO_COST_PROBE=/tmp/cost,gokrb5,1200 \
-//	  perf stat -e instructions:u ./capacity.test -test.run TestCostProbe
+//	KRB5_CONFIG=/tmp/cost/krb5.conf GSSNEGO_COST_PROBE=/tmp/cost,gokrb5,700 \
+//	  GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind \
+//	  ./capacity.test -test.run TestCostProbe
+//
+// (perf stat -e instructions:u where the machine exposes the counter.)
+// The tokens must be used within the clock skew of being made.
 const (
 	costDumpEnv  = "GSSNEGO_COST_DUMP"
 	costProbeEnv = "GSSNEGO_COST_PROBE"
