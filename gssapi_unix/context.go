@@ -231,14 +231,14 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 	p, n := cBytes(in)
 	r := c.res
 	sc := r.sc // outputs in C memory: Go variables passed to C would be heap-allocated
-	sc.actual, sc.flags, sc.rec = nil, 0, 0
+	sc.actual, sc.flags, sc.rec, sc.n = nil, 0, 0, 0
 	var major C.OM_uint32
 	if c.initiator {
 		major = C.gn_init_sec_context(&sc.minor, r.credH, &r.h, r.target, cOID(c.reqMech), c.reqFlags,
 			c.lifetime, r.cb, p, n, &sc.actual, &sc.out, &sc.flags, &sc.rec)
 	} else {
 		sc.deleg = nil
-		major = C.gn_accept_sec_context(&sc.minor, &r.h, r.credH, p, n, r.cb, &sc.actual, &sc.out, &sc.flags, &sc.rec, &sc.deleg)
+		major = C.gn_accept_sc(sc, &r.h, r.credH, p, n, r.cb)
 		if sc.deleg != nil {
 			if r.deleg != nil {
 				r.deleg.Release()
@@ -248,7 +248,12 @@ func (c *SecContext) Continue(in []byte) ([]byte, error) {
 		}
 	}
 	runtime.KeepAlive(c)
-	tok := takeOut(&sc.out)
+	var tok []byte
+	if sc.n > 0 && sc.out.value == nil { // the acceptor's token, copied in C (gn_accept_sc)
+		tok = C.GoBytes(unsafe.Pointer(&sc.small[0]), C.int(sc.n))
+	} else {
+		tok = takeOut(&sc.out)
+	}
 	minor, flags, rec := sc.minor, sc.flags, sc.rec
 	c.started = true
 	if m := goOID(sc.actual); m != "" {

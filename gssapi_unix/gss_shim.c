@@ -261,6 +261,27 @@ OM_uint32 gn_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx,
 	return major;
 }
 
+/* gn_accept_sc is gn_accept_sec_context with its outputs in the context's
+ * scratch block. The output token (an AP-REP: about 100-200 bytes) is
+ * copied into sc->small when it fits (sc->n bytes; sc->out stays empty),
+ * so that Go needs no second call to release it. */
+OM_uint32 gn_accept_sc(gn_scratch *sc, gss_ctx_id_t *ctx, gss_cred_id_t cred,
+                       const void *in, size_t inlen, gss_channel_bindings_t cb) {
+	OM_uint32 major, tmp;
+	sc->n = 0;
+	major = gn_accept_sec_context(&sc->minor, ctx, cred, in, inlen, cb, &sc->actual,
+	                              &sc->out, &sc->flags, &sc->rec, &sc->deleg);
+	if (sc->out.buf.value != NULL && sc->out.buf.length <= sizeof(sc->small)) {
+		memcpy(sc->small, sc->out.buf.value, sc->out.buf.length);
+		sc->n = sc->out.buf.length;
+		gss_release_buffer(&tmp, &sc->out.buf);
+		sc->out.buf.value = NULL;
+		sc->out.buf.length = 0;
+		fill_out(&sc->out);
+	}
+	return major;
+}
+
 OM_uint32 gn_inquire_context(OM_uint32 *minor, gss_ctx_id_t ctx, int want_names,
                              gss_name_t *src, gss_name_t *targ,
                              OM_uint32 *lifetime, gss_OID *mech,
@@ -270,6 +291,37 @@ OM_uint32 gn_inquire_context(OM_uint32 *minor, gss_ctx_id_t ctx, int want_names,
 	return gss_inquire_context(minor, ctx, (want_names & GN_WANT_SRC) ? src : NULL,
 	                           (want_names & GN_WANT_TARG) ? targ : NULL, lifetime, mech, flags,
 	                           local, open);
+}
+
+/* gn_initiator_name is gss_inquire_context for the source name alone, its
+ * display and its release, in one crossing from Go instead of four (the
+ * buffer's release included). The display goes into sc->small when it fits
+ * (sc->n bytes; sc->out stays empty), else into sc->out for Go to take. A
+ * display failure leaves both empty and is not an error: the name is then
+ * unknown, as before. */
+OM_uint32 gn_initiator_name(gn_scratch *sc, gss_ctx_id_t ctx) {
+	gss_name_t src = GSS_C_NO_NAME;
+	OM_uint32 major, tmp;
+	sc->n = 0;
+	sc->out.buf.value = NULL;
+	sc->out.buf.length = 0;
+	major = gss_inquire_context(&sc->minor, ctx, &src, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!GSS_ERROR(major) && src != GSS_C_NO_NAME &&
+	    GSS_ERROR(gss_display_name(&tmp, src, &sc->out.buf, NULL))) {
+		sc->out.buf.value = NULL;
+		sc->out.buf.length = 0;
+	}
+	if (src != GSS_C_NO_NAME)
+		gss_release_name(&tmp, &src);
+	if (sc->out.buf.value != NULL && sc->out.buf.length <= sizeof(sc->small)) {
+		memcpy(sc->small, sc->out.buf.value, sc->out.buf.length);
+		sc->n = sc->out.buf.length;
+		gss_release_buffer(&tmp, &sc->out.buf);
+		sc->out.buf.value = NULL;
+		sc->out.buf.length = 0;
+	}
+	fill_out(&sc->out);
+	return major;
 }
 
 OM_uint32 gn_delete_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx) {

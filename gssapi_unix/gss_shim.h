@@ -38,7 +38,7 @@ typedef struct {
 	int state;
 	size_t n;
 	gn_out out;
-	unsigned char small[64];
+	unsigned char small[256]; // a MIC, an acceptor's AP-REP, a displayed name
 	// Handshake and inquiry outputs: kept here, not in Go variables, because
 	// a Go variable whose address goes to C is moved to the heap.
 	OM_uint32 flags, rec;
@@ -47,6 +47,11 @@ typedef struct {
 	int32_t etype;
 	const char *note;
 } gn_scratch;
+
+// gn_initiator_name, gn_accept_sc: see gss_shim.c.
+OM_uint32 gn_initiator_name(gn_scratch *sc, gss_ctx_id_t ctx);
+OM_uint32 gn_accept_sc(gn_scratch *sc, gss_ctx_id_t *ctx, gss_cred_id_t cred,
+                       const void *in, size_t inlen, gss_channel_bindings_t cb);
 
 // OIDs. gn_oid_new copies der into a malloc'd gss_OID_desc.
 gss_OID gn_oid_new(const void *der, size_t len);

@@ -9,16 +9,21 @@ import "C"
 
 import (
 	"runtime"
+	"strings"
+	"unsafe"
 
 	"github.com/gssnego/gssnego/gss"
 )
 
 var _ gss.InitiatorNamer = (*SecContext)(nil)
 
-// InitiatorName implements gss.InitiatorNamer: one gss_inquire_context
-// for the source name alone, its display and its release, where Inquire
-// also asks for the target name (display and release: two more krb5
-// contexts on MIT), the context's attributes and the session key.
+// InitiatorName implements gss.InitiatorNamer: gss_inquire_context for the
+// source name alone, its display and its release, where Inquire also asks
+// for the target name (display and release: two more krb5 contexts on MIT),
+// the context's attributes and the session key. The three calls and the
+// release of the displayed buffer are one crossing into C
+// (gn_initiator_name), and the display comes back in the context's scratch
+// block when it fits.
 func (c *SecContext) InitiatorName() (string, error) {
 	defer lockThread()()
 	const op = "gss_inquire_context"
@@ -35,15 +40,18 @@ func (c *SecContext) InitiatorName() (string, error) {
 	if namesToInquire(info)&C.GN_WANT_SRC == 0 {
 		return "", nil
 	}
-	var minor C.OM_uint32
-	var src, targ C.gss_name_t
-	major := C.gn_inquire_context(&minor, h, C.GN_WANT_SRC, &src, &targ, nil, nil, nil, nil, nil)
+	sc := c.res.sc
+	major := C.gn_initiator_name(sc, h)
 	if isError(major) {
-		return "", newError(op, major, minor, c.mech)
+		return "", newError(op, major, sc.minor, c.mech)
 	}
-	if targ != nil {
-		releaseName(targ)
+	var s string
+	if sc.n > 0 {
+		s = C.GoStringN((*C.char)(unsafe.Pointer(&sc.small[0])), C.int(sc.n))
+	} else {
+		s = string(takeOut(&sc.out))
 	}
 	runtime.KeepAlive(c)
-	return takeName(src), nil
+	// gss-ntlmssp counts the C string's NUL in the buffer length.
+	return strings.TrimSuffix(s, "\x00"), nil
 }

@@ -67,6 +67,10 @@ func leakOnce(t *testing.T, p *Provider, msg []byte) {
 	require.NoError(t, err)
 	_, err = acc.Inquire()
 	require.NoError(t, err)
+	// The initiator-only inquiry (one C call: inquire, display, release).
+	name, err := acc.(*SecContext).InitiatorName()
+	require.NoError(t, err)
+	require.NotEmpty(t, name)
 	for _, pr := range [][2]gss.SecContext{{ini, acc}, {acc, ini}} {
 		mic, err := pr[0].GetMIC(msg)
 		require.NoError(t, err)
