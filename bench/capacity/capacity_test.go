@@ -44,8 +44,8 @@ func TestMain(m *testing.M) {
 // SPNEGO handler and Apache + mod_auth_gssapi: every precomputed token gets
 // 200, and a token sent a second time gets 401, which proves each server's
 // replay cache is on (the benchmark's premise: a token is worth one
-// request) — except gssnego-memkt-norc's, off on purpose. No timing is
-// asserted.
+// request); gssnego-memkt-norc's MIT cache is off, gssnego's own refuses
+// the replay. No timing is asserted.
 func TestCapacityHarness(t *testing.T) {
 	realm := testrealm.Start(t)
 	realm.Setenv(t)

@@ -37,8 +37,8 @@ import (
 //	             so that MIT acquires the default one inside every accept
 //	             (what the middleware did before)
 //	memkt        the middleware with the keytab in memory (gssapi_unix.Keytab)
-//	memkt-norc   the same with MIT's replay cache off ("none:"), standing in
-//	             for a replay cache of gssnego's own in memory
+//	memkt-norc   the same with MIT's replay cache off ("none:"), gssnego's
+//	             in-memory replay cache (the middleware's default) alone
 //	purego       the middleware over the pure-Go provider (kerberos)
 //
 // Besides the times (load-dependent), allocs-NAME is the Go heap

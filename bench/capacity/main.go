@@ -5,7 +5,8 @@
 // reuse and the server's own CPU time per request for our middleware
 // (negotiate/httpauth) over MIT — the keytab file read per accept
 // (gssnego), the keytab in memory (gssnego-memkt), the keytab in memory and
-// MIT's replay cache off (gssnego-memkt-norc) —, our middleware over the
+// MIT's replay cache off under gssnego's own in memory (gssnego-memkt-norc)
+// —, our middleware over the
 // pure-Go provider (purego), gokrb5's SPNEGO handler
 // (spnego.SPNEGOKRB5Authenticate, what a Go user picks instead) and Apache
 // httpd + mod_auth_gssapi, in the same run, against one throwaway MIT
@@ -16,7 +17,7 @@
 // optimistic AP-REQ, each with its own authenticator) are made with our
 // Go engine. Every server keeps its replay cache on and sees each token
 // once (the servers' caches are separate, so the same pool serves all
-// of them; gssnego-memkt-norc has none). The load phase only writes "GET / HTTP/1.1" with
+// of them; gssnego's in-memory cache is httpauth.Server's default). The load phase only writes "GET / HTTP/1.1" with
 // "Authorization: Negotiate <token>" over -c keep-alive connections (raw
 // HTTP/1.1, a new connection when the server closes one) and counts
 // anything but 200 as an error. Each server's share of the requests is

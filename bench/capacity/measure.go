@@ -121,7 +121,7 @@ func printTable(w io.Writer, rows []row) {
 				ratio(float64(perReq(g.serverCPU, g.ok+g.errs)), cpu))
 		}
 	}
-	fmt.Fprintln(w, "\n(0.00: that reference was not run.) gssnego-memkt-norc runs with MIT's replay cache off: it stands in for a replay cache of gssnego's own in memory.")
+	fmt.Fprintln(w, "\n(0.00: that reference was not run.) gssnego-memkt-norc: MIT's replay cache off, gssnego's in-memory replay cache (httpauth.Server's default) on.")
 }
 
 // medianRatio is the median over the rounds of a's req/s ÷ b's in the same

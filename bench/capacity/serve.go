@@ -45,8 +45,9 @@ func serve(kind, keytabPath, cpuProfile string) error {
 		// (KRB5_KTNAME), the default mechanisms, a fresh context per
 		// request (no ConnectionAuth). The -memkt variants hold the keytab
 		// in memory (gssapi_unix.LoadKeytab); -norc also turns MIT's
-		// replay cache off for that credential ("none:"), standing in for
-		// an in-memory replay cache owned by gssnego. purego is the
+		// replay cache off for that credential ("none:"), leaving replay
+		// detection to gssnego's in-memory cache (httpauth.Server's
+		// default, on for every kind of ours). purego is the
 		// pure-Go provider (kerberos.NewProvider): keytab in memory, its
 		// own replay cache, AP-REP, PAC checked when present.
 		s, err := oursServer(kind, keytabPath)

@@ -32,9 +32,9 @@ type server struct {
 
 // The servers, started in the order of allServers and reported in it.
 const (
-	nameOurs       = "gssnego"            // MIT, the keytab file read per accept, MIT's file2 replay cache
-	nameOursMemKT  = "gssnego-memkt"      // MIT, keytab in memory, MIT's file2 replay cache
-	nameOursNoRC   = "gssnego-memkt-norc" // MIT, keytab in memory, MIT's replay cache off (none:)
+	nameOurs       = "gssnego"            // MIT, the keytab file read per accept, gssnego's memory replay cache (MIT's off)
+	nameOursMemKT  = "gssnego-memkt"      // MIT, keytab in memory, MIT's file2 replay cache under gssnego's
+	nameOursNoRC   = "gssnego-memkt-norc" // MIT, keytab in memory, gssnego's memory replay cache, MIT's off (none:)
 	namePureGo     = "purego"             // kerberos.NewProvider: keytab and replay cache in memory
 	nameGokrb5     = "gokrb5"
 	nameApache     = "apache"
@@ -48,10 +48,11 @@ var childKind = map[string]string{
 }
 
 // replayProtected says whether a server refuses a token it has seen: all
-// but gssnego-memkt-norc, whose MIT replay cache is off. It stands in for
-// the MIT acceptor with a replay cache of gssnego's own in memory until
-// that lands; its row then measures that configuration.
-func replayProtected(name string) bool { return name != nameOursNoRC }
+// of them. Every httpauth.Server checks gssnego's in-memory replay cache
+// (replay.Memory) by default, so gssnego-memkt-norc, whose MIT replay cache
+// is off ("none:"), is protected by ours alone: the configuration a fleet
+// runs (docs/http.md, "Running a fleet").
+func replayProtected(string) bool { return true }
 
 // startServers starts the servers named (defaultServers), all with realm's
 // keytab and the service HTTP/localhost, each with a replay cache of its
