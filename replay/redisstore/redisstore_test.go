@@ -115,6 +115,16 @@ func BenchmarkMemoryBeside(b *testing.B) {
 	n := uint64(time.Now().UnixNano())
 	b.ReportAllocs()
 	for i := uint64(0); b.Loop(); i++ {
+		if i > 0 && i%(replay.DefaultMemoryEntries/2) == 0 { // full, it would refuse new keys: start a new one
+			b.StopTimer()
+			s = replay.NewMemory(0)
+			b.StartTimer()
+		}
+		if i > 0 && i%(replay.DefaultMemoryEntries/2) == 0 { // full, it would refuse new keys: start a new one
+			b.StopTimer()
+			s = replay.NewMemory(0)
+			b.StartTimer()
+		}
 		if err := s.CheckAndInsert(ctx, replaytest.Key(n+i), time.Minute); err != nil {
 			b.Fatal(err)
 		}
