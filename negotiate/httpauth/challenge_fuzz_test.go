@@ -28,3 +28,11 @@ func FuzzChallenge(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOfferedSchemes: any challenge a server or proxy sends is
+// described without a panic.
+func FuzzOfferedSchemes(f *testing.F) {
+	f.Add(`Basic realm="corp", NTLM`)
+	f.Add("Negotiate YIIB")
+	f.Fuzz(func(t *testing.T, v string) { OfferedSchemes([]string{v}) })
+}

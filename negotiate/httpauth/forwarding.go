@@ -69,9 +69,11 @@ func (t *Transport) CloseIdleConnections() {
 	}
 }
 
-// offeredSchemes names the schemes of challenge headers ("Basic, NTLM"),
-// for an error that says why a 407 could not be answered.
-func offeredSchemes(values []string) string {
+// OfferedSchemes lists the auth schemes that challenge header values
+// (WWW-Authenticate or Proxy-Authenticate) offer, e.g. "Basic, NTLM", for
+// an error that says why a challenge could not be answered; "" when they
+// name none.
+func OfferedSchemes(values []string) string {
 	var out []string
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
@@ -81,9 +83,6 @@ func offeredSchemes(values []string) string {
 			}
 			out = append(out, f[0])
 		}
-	}
-	if len(out) == 0 {
-		return "no scheme"
 	}
 	return strings.Join(out, ", ")
 }

@@ -277,7 +277,11 @@ func (x *exchange) tunnel(ctx context.Context, c *connectConn, creq *http.Reques
 			}
 			return conn, nil
 		case resp.StatusCode == proxyAuth.status && !found:
-			return nil, fmt.Errorf("%w: %s asking for %s, not Negotiate", ErrProxyRefused, resp.Status, offeredSchemes(resp.Header.Values(proxyAuth.challenge)))
+			schemes := OfferedSchemes(resp.Header.Values(proxyAuth.challenge))
+			if schemes == "" {
+				schemes = "no scheme"
+			}
+			return nil, fmt.Errorf("%w: %s asking for %s, not Negotiate", ErrProxyRefused, resp.Status, schemes)
 		case resp.StatusCode != proxyAuth.status || !found:
 			return nil, fmt.Errorf("%w: %s", ErrProxyRefused, resp.Status)
 		case x.ctx == nil:

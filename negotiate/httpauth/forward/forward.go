@@ -354,26 +354,11 @@ func upstreamRefusal(hop *url.URL, resp *http.Response, res *httpauth.Result) st
 	if res != nil {
 		return fmt.Sprintf("upstream proxy %s still demands authentication after a Negotiate exchange", hop.Host)
 	}
-	schemes := offeredSchemes(resp.Header.Values("Proxy-Authenticate"))
+	schemes := httpauth.OfferedSchemes(resp.Header.Values("Proxy-Authenticate"))
+	if schemes == "" {
+		schemes = "authentication without naming a scheme"
+	}
 	return fmt.Sprintf("upstream proxy %s asks for %s, not Negotiate: gssnego forward answers only Negotiate (Kerberos, or NTLM inside SPNEGO)", hop.Host, schemes)
-}
-
-// offeredSchemes lists the auth schemes of Proxy-Authenticate values.
-func offeredSchemes(values []string) string {
-	var out []string
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			f := strings.Fields(part)
-			if len(f) == 0 || strings.Contains(f[0], "=") {
-				continue // a parameter of the previous challenge
-			}
-			out = append(out, f[0])
-		}
-	}
-	if len(out) == 0 {
-		return "authentication without naming a scheme"
-	}
-	return strings.Join(out, ", ")
 }
 
 // hopHeaders are the hop-by-hop headers of RFC 9110 §7.6.1, plus the

@@ -50,11 +50,3 @@ func FuzzParseTarget(f *testing.F) {
 		_ = tg.String()
 	})
 }
-
-// FuzzOfferedSchemes: any Proxy-Authenticate an upstream sends is
-// described without a panic.
-func FuzzOfferedSchemes(f *testing.F) {
-	f.Add(`Basic realm="corp", NTLM`)
-	f.Add("Negotiate YIIB")
-	f.Fuzz(func(t *testing.T, v string) { offeredSchemes([]string{v}) })
-}
