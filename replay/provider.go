@@ -281,21 +281,24 @@ func (a *acceptor) ContinueNeeded() bool {
 }
 
 func (a *acceptor) Inquire() (*gss.SecContextInfo, error) {
-	a.mu.Lock()
-	failed, sc := a.failed, a.SecContext
-	a.mu.Unlock()
-	if failed {
-		return nil, gss.NewError("replay cache", gss.StatusNoContext, 0, "", "context refused as a replay")
+	sc, err := a.established()
+	if err != nil {
+		return nil, err
 	}
 	return sc.Inquire()
 }
 
 // The optional interfaces of the wrapped context pass through: the
-// engine's NTLM crypto reset, the name-less inquiry, delegation.
+// engine's NTLM crypto reset, the name-less inquiry, the initiator-only
+// inquiry, delegation and the PAC. A new optional interface of gss must be
+// added here too, or a server behind the replay cache silently loses it
+// (TestAcceptorPassesOptionalInterfaces).
 var (
 	_ gss.ContextOptionSetter = (*acceptor)(nil)
 	_ gss.MechInquirer        = (*acceptor)(nil)
+	_ gss.InitiatorNamer      = (*acceptor)(nil)
 	_ gss.Delegated           = (*acceptor)(nil)
+	_ gss.AuthzInquirer       = (*acceptor)(nil)
 )
 
 // Inner returns the wrapped provider's context, for calls gss.SecContext
@@ -310,13 +313,39 @@ func (a *acceptor) SetOption(option gss.OID, value []byte) error {
 }
 
 func (a *acceptor) InquireMech() (*gss.SecContextInfo, error) {
+	sc, err := a.established()
+	if err != nil {
+		return nil, err
+	}
+	return gss.InquireMech(sc)
+}
+
+func (a *acceptor) InitiatorName() (string, error) {
+	sc, err := a.established()
+	if err != nil {
+		return "", err
+	}
+	return gss.InitiatorName(sc)
+}
+
+func (a *acceptor) InquireAuthz() (*gss.AuthzData, error) {
+	sc, err := a.established()
+	if err != nil {
+		return nil, err
+	}
+	return gss.InquireAuthz(sc)
+}
+
+// established is the wrapped context, or the error of one refused as a
+// replay (whose answers must not be trusted).
+func (a *acceptor) established() (gss.SecContext, error) {
 	a.mu.Lock()
 	failed, sc := a.failed, a.SecContext
 	a.mu.Unlock()
 	if failed {
 		return nil, gss.NewError("replay cache", gss.StatusNoContext, 0, "", "context refused as a replay")
 	}
-	return gss.InquireMech(sc)
+	return sc, nil
 }
 
 func (a *acceptor) DelegatedCredential() (gss.Credential, error) {
