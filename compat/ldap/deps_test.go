@@ -25,7 +25,10 @@ func TestNoHTTPThroughGSSNego(t *testing.T) {
 		if !strings.HasPrefix(pkg, "github.com/gssnego/gssnego/") {
 			continue
 		}
-		if strings.HasPrefix(pkg, "github.com/gssnego/gssnego/negotiate") {
+		// negotiate/mechtoken is the key-less token codec the replay cache
+		// reads the authenticator with (under CGO_ENABLED=0 the pure-Go
+		// provider brings it in); it is not the engine and imports no HTTP.
+		if strings.HasPrefix(pkg, "github.com/gssnego/gssnego/negotiate") && pkg != "github.com/gssnego/gssnego/negotiate/mechtoken" {
 			t.Errorf("%s is a dependency of the ldap adapter", pkg)
 		}
 		for _, imp := range strings.Fields(imports) {
